@@ -1,0 +1,30 @@
+//! One entry of the append-only audit log. `seq`, `prev_hash` and `hash` are filled in when the
+//! event is sealed into the chain, after the transaction that wrote it has committed.
+
+use sea_orm::entity::prelude::{
+    ActiveModelBehavior, DateTimeUtc, DeriveEntityModel, DerivePrimaryKey, DeriveRelation,
+    EntityTrait, EnumIter, PrimaryKeyTrait, Uuid,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub occurred_at: DateTimeUtc,
+    pub actor_user_id: Option<Uuid>,
+    pub tenant_id: Option<Uuid>,
+    pub object_type: String,
+    pub object_id: String,
+    pub action: String,
+    /// JSON text, kept byte for byte as it was hashed.
+    pub data: String,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Schema migrations. Every migration runs on SQLite and on PostgreSQL; a migration that has been
+//! released is never edited, a change is a new migration.
+
+// `MigrationTrait` is declared through async-trait with elided lifetimes that cannot be spelled out.
+#![allow(elided_lifetimes_in_paths)]
+
+pub use sea_orm_migration::{MigrationTrait, MigratorTrait, async_trait};
+
+mod m20261129_000001_platform_core;
+mod postgres_app_role;
+
+pub use postgres_app_role::APP_ROLE;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_platform_core::Migration)]
+    }
+}

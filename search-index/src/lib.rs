@@ -1,0 +1,1 @@
+//! Search index (grows with the search issue).

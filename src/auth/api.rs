@@ -1,0 +1,82 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use poem::web::RemoteAddr;
+use poem_openapi::{ApiResponse, OpenApi, Tags, payload::Json};
+
+use super::{
+    dto::{LoginRequest, LoginResponse, MeResponse, MeUser},
+    service,
+};
+use crate::{
+    error::ApiResult,
+    http::{json::JsonBody, security::BearerAuth},
+    state::AppState,
+    users,
+};
+
+#[derive(Tags)]
+enum AuthTags {
+    /// Logging in and out, and who the caller is.
+    Auth,
+}
+
+#[derive(ApiResponse)]
+enum LogoutResponse {
+    /// The token no longer works.
+    #[oai(status = 204)]
+    LoggedOut,
+}
+
+pub struct AuthApi {
+    state: AppState,
+}
+
+impl AuthApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+#[OpenApi(tag = "AuthTags::Auth")]
+impl AuthApi {
+    /// Log in with e-mail and password; returns an opaque bearer token. After 10 failures for an
+    /// account or from an address, attempts get 429 with `Retry-After` for a while.
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        body: JsonBody<LoginRequest>,
+        remote: &RemoteAddr,
+    ) -> ApiResult<Json<LoginResponse>> {
+        let request = body.0;
+        let client = remote.as_socket_addr().map(|address| address.ip());
+        let issued = service::login(&self.state, &request.email, request.password, client).await?;
+        Ok(Json(LoginResponse {
+            token: issued.token,
+            expires_at: issued.expires_at,
+        }))
+    }
+
+    /// Revoke the token used for this request.
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, auth: BearerAuth) -> ApiResult<LogoutResponse> {
+        let principal = auth.principal(&self.state).await?;
+        service::logout(&self.state, &principal).await?;
+        Ok(LogoutResponse::LoggedOut)
+    }
+
+    /// The caller and every role they hold.
+    #[oai(path = "/me", method = "get", operation_id = "get_me")]
+    async fn get_me(&self, auth: BearerAuth) -> ApiResult<Json<MeResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let grants = users::service::grant_views(&self.state, &principal.grants).await?;
+        Ok(Json(MeResponse {
+            user: MeUser {
+                id: principal.user_id,
+                email: principal.email,
+                name: principal.name,
+                email_verified: principal.email_verified,
+            },
+            grants,
+        }))
+    }
+}

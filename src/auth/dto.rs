@@ -1,0 +1,50 @@
+//! Requests and responses of the authentication endpoints.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::users::GrantView;
+
+/// E-mail and password.
+#[derive(Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bearer token for `Authorization: Bearer <token>`.
+#[derive(Debug, Object)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The caller.
+#[derive(Debug, Object)]
+pub struct MeResponse {
+    pub user: MeUser,
+    /// Every role the caller holds, with its scope.
+    pub grants: Vec<GrantView>,
+}
+
+#[derive(Debug, Object)]
+pub struct MeUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+}

@@ -1,0 +1,231 @@
+//! The `socorg` command line.
+
+use std::{
+    io::{BufRead, Write},
+    net::SocketAddr,
+    path::PathBuf,
+    process::ExitCode,
+    sync::Arc,
+};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use tracing_subscriber::EnvFilter;
+
+use crate::{
+    audit,
+    auth::password::NewPassword,
+    clock::SystemClock,
+    config::{Config, Overrides},
+    db,
+    startup::{self, App},
+    types::Email,
+    users,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "socorg",
+    version,
+    about = "Registry of social organisations and government purchase of services"
+)]
+pub struct Cli {
+    /// A TOML configuration file (also `SOCORG_CONFIG`).
+    #[arg(long, global = true, env = "SOCORG_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database, documents, search index and e-mail (default `./data`).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (migrates the database first).
+    Serve {
+        /// Address to listen on, `IP:PORT` (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Inspect the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while the server runs.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a platform administrator; the password is read from the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name (defaults to the part of the e-mail address before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits with 1 and names the first broken link if it is broken.
+    Verify,
+}
+
+fn init_logging(filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs one command; the returned code is the process's exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let bind = match &cli.command {
+        Command::Serve { bind } => *bind,
+        _ => None,
+    };
+    let config = Config::load(Overrides {
+        config_file: cli.config,
+        bind,
+        data_dir: cli.data_dir,
+    })
+    .context("invalid configuration")?;
+    init_logging(&config.log);
+    let clock = Arc::new(SystemClock);
+
+    match cli.command {
+        Command::Serve { .. } => {
+            let app = App::build(config, clock).await?;
+            app.run_until(startup::shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            db::migrate(&config.database_url()).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => {
+            let email = Email::parse(&email)
+                .map_err(|_| anyhow::anyhow!("`{email}` is not a valid e-mail address"))?;
+            let password = read_first_line()?;
+            let password = NewPassword::parse(password, email.as_str())
+                .map_err(|rejection| anyhow::anyhow!("password refused: {rejection}"))?;
+            let name = name.unwrap_or_else(|| {
+                email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
+            let state = startup::prepare_state(config, clock).await?;
+            let id = users::service::create_platform_admin(&state, email.clone(), name, password)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            audit::seal_pending(&state.db, state.clock.now()).await?;
+            writeln!(
+                std::io::stdout(),
+                "created platform administrator {email} ({id})"
+            )?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let connection = db::connect_app(&config.database_url()).await?;
+            let report = audit::verify(&connection).await?;
+            let mut out = std::io::stdout();
+            match report.broken {
+                None => {
+                    writeln!(
+                        out,
+                        "audit chain intact: {} events sealed, {} awaiting sealing",
+                        report.sealed, report.unsealed
+                    )?;
+                }
+                Some(link) => {
+                    let event = link
+                        .event_id
+                        .map(|id| format!(" (event id {id})"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "audit chain broken at seq {}{event}: {}",
+                        link.seq, link.reason
+                    )?;
+                    writeln!(
+                        out,
+                        "{} events before it verified; {} awaiting sealing",
+                        report.sealed, report.unsealed
+                    )?;
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Backup { file } => backup(&config, &file).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_first_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from stdin")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!(
+            "no password on stdin: pipe it in, e.g. `echo \"$PASSWORD\" | socorg admin create --email …`"
+        );
+    }
+    Ok(password)
+}
+
+/// `VACUUM INTO` copies a consistent snapshot while other connections keep writing.
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    if config.is_postgres() {
+        bail!("backup copies the SQLite database; for PostgreSQL use pg_dump");
+    }
+    if file.exists() {
+        bail!("{} already exists; choose a new file", file.display());
+    }
+    let url = config.database_url();
+    let source = db::sqlite_file_of(&url).context("not a SQLite database URL")?;
+    if !source.exists() {
+        bail!("no database at {}", source.display());
+    }
+    let connection = db::connect_owner(&url).await?;
+    connection
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO ?",
+            [file.to_string_lossy().into_owned().into()],
+        ))
+        .await
+        .context("backup failed")?;
+    connection.close().await?;
+    writeln!(
+        std::io::stdout(),
+        "backup of {} written to {}",
+        source.display(),
+        file.display()
+    )?;
+    Ok(())
+}

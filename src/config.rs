@@ -1,0 +1,181 @@
+//! One typed configuration: built-in defaults, then an optional TOML file, then `SOCORG_*`
+//! environment variables, then command-line flags. Secrets never appear in `Debug` output or logs.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// A value that must not be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("***")
+    }
+}
+
+/// How expensive password hashing is. Only tests construct `Low`; it cannot be configured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordCost {
+    #[default]
+    Production,
+    Low,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `SOCORG_BIND`, `--bind IP:PORT`.
+    pub bind: SocketAddr,
+    /// `SOCORG_DATA_DIR`, `--data-dir`: SQLite database, documents, search index, e-mail folder.
+    pub data_dir: PathBuf,
+    /// `SOCORG_PUBLIC_URL`: base of absolute links; defaults to `http://` + the bind address.
+    pub public_url: Option<String>,
+    /// `SOCORG_DATABASE_URL`: `postgres://…` or `sqlite://…`; defaults to SQLite in the data folder.
+    pub database_url: Option<Secret>,
+    /// `SOCORG_LOG`: a `tracing` filter.
+    pub log: String,
+    /// `SOCORG_SESSION_TTL_MINUTES`: lifetime of a login token.
+    pub session_ttl_minutes: u32,
+    /// `SOCORG_MAX_BODY_BYTES`: largest JSON request body accepted.
+    pub max_body_bytes: usize,
+    #[serde(skip)]
+    pub password_cost: PasswordCost,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            database_url: None,
+            log: "info,sqlx=warn".to_owned(),
+            session_ttl_minutes: 12 * 60,
+            max_body_bytes: 1024 * 1024,
+            password_cost: PasswordCost::Production,
+        }
+    }
+}
+
+/// Command-line values that take precedence over everything else.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads defaults → file (`--config` or `SOCORG_CONFIG`, when given) → environment → flags.
+    pub fn load(overrides: Overrides) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = &overrides.config_file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("SOCORG_").ignore(&["config"]));
+        let mut config: Config = figment.extract()?;
+        if let Some(bind) = overrides.bind {
+            config.bind = bind;
+        }
+        if let Some(data_dir) = overrides.data_dir {
+            config.data_dir = data_dir;
+        }
+        Ok(config)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => sqlite_url(&self.data_dir.join("socorg.db")),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url().starts_with("postgres")
+    }
+}
+
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The database URL without user name or password, for logs.
+pub fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, Overrides, Secret, redacted_url};
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = Config {
+            database_url: Some(Secret::new("postgres://app:hunter2@db/socorg")),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(
+            redacted_url("postgres://app:hunter2@db/socorg"),
+            "postgres://***@db/socorg"
+        );
+    }
+
+    #[test]
+    fn defaults_environment_and_flags_layer_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("socorg.toml", "bind = \"127.0.0.1:9000\"\nlog = \"debug\"")?;
+            jail.set_env("SOCORG_LOG", "warn");
+            let config = Config::load(Overrides {
+                config_file: Some("socorg.toml".into()),
+                data_dir: Some("elsewhere".into()),
+                ..Overrides::default()
+            })?;
+            assert_eq!(config.bind.to_string(), "127.0.0.1:9000");
+            assert_eq!(config.log, "warn");
+            assert_eq!(config.data_dir.to_str(), Some("elsewhere"));
+            assert!(
+                config
+                    .database_url()
+                    .starts_with("sqlite://elsewhere/socorg.db")
+            );
+            assert_eq!(config.public_url(), "http://127.0.0.1:9000");
+            Ok(())
+        });
+    }
+}

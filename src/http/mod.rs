@@ -1,0 +1,165 @@
+//! The HTTP surface: the JSON API under `/api/v1`, its OpenAPI document and docs, the operational
+//! endpoints, and the middleware every request passes through (request id, metrics and tracing,
+//! panic catching, body limit, and turning every error into `application/problem+json`).
+
+pub mod json;
+pub mod metrics;
+mod ops;
+pub mod paging;
+pub mod security;
+
+use std::{sync::Arc, time::Instant};
+
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get,
+    http::{HeaderValue, StatusCode, header},
+    middleware::CatchPanic,
+};
+use poem_openapi::{OpenApiService, OperationId};
+use tracing::Instrument;
+
+use crate::{
+    audit::api::AuditApi,
+    auth::api::AuthApi,
+    error::{ApiError, problem_from_poem_error},
+    state::AppState,
+    tenants::api::TenantApi,
+    users::api::UserApi,
+};
+use json::BodyLimit;
+
+pub type Apis = (AuthApi, TenantApi, UserApi, AuditApi);
+
+/// The OpenAPI service of the JSON API (served under `/api/v1`).
+pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            AuthApi::new(state.clone()),
+            TenantApi::new(state.clone()),
+            UserApi::new(state.clone()),
+            AuditApi::new(state.clone()),
+        ),
+        "socorg",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Registry of social organisations and marketplace for government purchase of services. \
+         Errors are application/problem+json with a stable `code`.",
+    )
+    .server("/api/v1")
+}
+
+/// The whole application as one endpoint.
+pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
+    let api = api_service(&state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let body_limit = state.config.max_body_bytes;
+    let metrics = state.metrics.clone();
+    Route::new()
+        .nest("/api/v1", api)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .at("/healthz", get(ops::healthz))
+        .at("/readyz", get(ops::readyz))
+        .at("/metrics", get(ops::metrics))
+        .data(state)
+        .around(move |endpoint, mut request| async move {
+            request.set_data(BodyLimit(body_limit));
+            if declared_length(&request).is_some_and(|length| length > body_limit) {
+                return Ok(ApiError::payload_too_large(body_limit).into_response());
+            }
+            Ok(match endpoint.call(request).await {
+                Ok(response) => response.into_response(),
+                Err(error) => {
+                    let operation = error.data::<OperationId>().copied();
+                    let mut response = problem_from_poem_error(error);
+                    if let Some(operation) = operation {
+                        response.set_data(operation);
+                    }
+                    response
+                }
+            })
+        })
+        .with(CatchPanic::new().with_handler(panic_response))
+        .around(move |endpoint, request| observe(endpoint, request, metrics.clone()))
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> ApiError {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "an internal error occurred",
+    )
+}
+
+fn declared_length(request: &Request) -> Option<usize> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Request id, tracing span, access log and metrics around one request.
+async fn observe<E: Endpoint<Output = Response>>(
+    endpoint: Arc<E>,
+    request: Request,
+    metrics: Arc<metrics::Metrics>,
+) -> poem::Result<Response> {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| {
+            !value.is_empty()
+                && value.len() <= 64
+                && value
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", %request_id, %method, %path);
+    let started = Instant::now();
+    let mut response = endpoint
+        .call(request)
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(problem_from_poem_error);
+    let elapsed = started.elapsed();
+    let status = response.status();
+    let route = route_label(&response, &path, status);
+    metrics.observe(&method, route, status.as_u16(), elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            route,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request served"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    Ok(response)
+}
+
+fn route_label(response: &Response, path: &str, status: StatusCode) -> &'static str {
+    if let Some(operation) = response.data::<OperationId>() {
+        return operation.0;
+    }
+    match path {
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/metrics" => "metrics",
+        "/api/openapi.json" => "openapi",
+        _ if path.starts_with("/api/docs") => "api_docs",
+        _ if status == StatusCode::NOT_FOUND => "unmatched",
+        _ => "other",
+    }
+}

@@ -1,0 +1,41 @@
+//! Liveness, readiness and metrics endpoints.
+
+use poem::{
+    IntoResponse, Response, handler,
+    http::StatusCode,
+    web::{Data, Json},
+};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// The process is up.
+#[handler]
+pub fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The process can serve: the database answers.
+#[handler]
+pub async fn readyz(Data(state): Data<&AppState>) -> Response {
+    let statement = sea_orm::Statement::from_string(state.db.get_database_backend(), "SELECT 1");
+    match state.db.execute_raw(statement).await {
+        Ok(_) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[handler]
+pub fn metrics(Data(state): Data<&AppState>) -> Response {
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,65 @@
+//! Paged lists: `limit` (1–200, default 50) and an opaque `cursor` from the previous page.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// A validated page request; `after` is the decoded cursor.
+#[derive(Debug)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn parse(limit: Option<u32>, cursor: Option<String>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                format!("limit must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = match cursor.filter(|cursor| !cursor.is_empty()) {
+            None => None,
+            Some(cursor) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(cursor.as_bytes())
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .ok_or_else(|| {
+                        ApiError::field("cursor", "invalid", "this cursor was not issued by us")
+                    })?,
+            ),
+        };
+        Ok(Self {
+            limit: u64::from(limit),
+            after,
+        })
+    }
+
+    /// Asks the database for one row more than the page, to know whether another page follows.
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+
+    /// Trims the extra row and returns the cursor of the next page, if there is one.
+    pub fn finish<T>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> String,
+    ) -> (Vec<T>, Option<String>) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
+        let next = if more {
+            rows.last().map(|row| URL_SAFE_NO_PAD.encode(key(row)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+}

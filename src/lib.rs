@@ -1,0 +1,17 @@
+//! socorg: a multi-tenant registry of social organisations and a marketplace in which governments
+//! buy services from them.
+
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod tenants;
+pub mod types;
+pub mod users;

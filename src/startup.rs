@@ -1,0 +1,138 @@
+//! Building and running the server: `App::build` prepares everything and binds the port, so the
+//! caller (main or a test) knows the address before the first request.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use poem::{Server, listener::TcpAcceptor};
+use tracing::{info, warn};
+
+use crate::{
+    audit,
+    auth::password::PasswordHasher,
+    clock::SharedClock,
+    config::{Config, redacted_url},
+    db,
+    http::{self, metrics::Metrics},
+    state::AppState,
+};
+
+/// How often committed audit events are chained.
+const AUDIT_SEAL_INTERVAL: Duration = Duration::from_secs(1);
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+pub struct App {
+    listener: std::net::TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl App {
+    /// Creates the data folder, migrates the database, connects and binds the listening socket.
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<App> {
+        let state = prepare_state(config, clock).await?;
+        let listener = std::net::TcpListener::bind(state.config.bind)
+            .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        Ok(App {
+            listener,
+            local_addr,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let sealer = tokio::spawn(seal_audit_events(self.state.clone()));
+        info!(address = %self.local_addr, "socorg is listening");
+        let acceptor = TcpAcceptor::from_std(self.listener)?;
+        let served = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                http::endpoint(self.state.clone()),
+                shutdown,
+                Some(SHUTDOWN_GRACE),
+            )
+            .await;
+        sealer.abort();
+        if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
+            warn!(%error, "final audit sealing failed");
+        }
+        self.state.db.clone().close().await?;
+        info!("socorg stopped");
+        Ok(served?)
+    }
+}
+
+/// Migrates and connects; used by `serve` and by the commands that need the database.
+pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
+    let url = config.database_url();
+    info!(database = %redacted_url(&url), "migrating the database");
+    db::migrate(&url)
+        .await
+        .context("database migration failed")?;
+    let connection = db::connect_app(&url)
+        .await
+        .context("cannot connect to the database")?;
+    Ok(AppState {
+        db: connection,
+        clock,
+        passwords: PasswordHasher::new(config.password_cost),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+    })
+}
+
+async fn seal_audit_events(state: AppState) {
+    let mut ticker = tokio::time::interval(AUDIT_SEAL_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = audit::seal_pending(&state.db, state.clock.now()).await {
+            warn!(%error, "audit sealing failed; will retry");
+        }
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            warn!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => info!("interrupted; shutting down"),
+        () = terminate => info!("terminated; shutting down"),
+    }
+}

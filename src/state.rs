@@ -1,0 +1,19 @@
+//! The application state every handler and service receives: cheap to clone.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::password::PasswordHasher, clock::SharedClock, config::Config, http::metrics::Metrics,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The application's pool (on PostgreSQL, connected as the non-owner role).
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub config: Arc<Config>,
+    pub passwords: PasswordHasher,
+    pub metrics: Arc<Metrics>,
+}

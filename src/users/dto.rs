@@ -1,0 +1,93 @@
+//! Requests and responses about users and grants.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::authz::Role;
+
+/// A role that a tenant's administrators may grant inside the tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum TenantRoleName {
+    RegistryAdmin,
+    ProcurementOfficer,
+    Assessor,
+}
+
+impl From<TenantRoleName> for Role {
+    fn from(role: TenantRoleName) -> Self {
+        match role {
+            TenantRoleName::RegistryAdmin => Role::RegistryAdmin,
+            TenantRoleName::ProcurementOfficer => Role::ProcurementOfficer,
+            TenantRoleName::Assessor => Role::Assessor,
+        }
+    }
+}
+
+/// A person to add to a tenant. Without a password the account waits for its owner to set one.
+#[derive(Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct CreateTenantUserRequest {
+    pub email: String,
+    pub name: String,
+    /// At least one role in this tenant.
+    pub roles: Vec<TenantRoleName>,
+    /// 8–128 characters, not a common password.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for CreateTenantUserRequest {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("CreateTenantUserRequest")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A role to grant.
+#[derive(Debug, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct AddGrantRequest {
+    pub role: TenantRoleName,
+}
+
+/// A role held, with its scope.
+#[derive(Clone, Debug, PartialEq, Eq, Object)]
+pub struct GrantView {
+    pub role: String,
+    /// Slug of the tenant, for tenant roles.
+    pub tenant: Option<String>,
+    /// The organisation, for organisation roles.
+    pub organisation_id: Option<Uuid>,
+}
+
+/// A user as administrators see them.
+#[derive(Debug, Object)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+    pub disabled: bool,
+    /// Whether the account has a password yet.
+    pub has_password: bool,
+    /// Roles visible to the caller (inside a tenant: that tenant's roles only).
+    pub grants: Vec<GrantView>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of users.
+#[derive(Debug, Object)]
+pub struct UserList {
+    pub items: Vec<UserResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,166 @@
+//! Queries on users and grants.
+
+use chrono::{DateTime, Utc};
+use entities::{grant, user};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, Query},
+};
+use uuid::Uuid;
+
+use crate::authz::Role;
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
+}
+
+pub async fn insert_user(db: &impl ConnectionTrait, model: user::Model) -> Result<(), DbErr> {
+    user::Entity::insert(user::ActiveModel {
+        id: Set(model.id),
+        email: Set(model.email),
+        name: Set(model.name),
+        password_hash: Set(model.password_hash),
+        email_verified_at: Set(model.email_verified_at),
+        disabled_at: Set(model.disabled_at),
+        created_at: Set(model.created_at),
+        updated_at: Set(model.updated_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_disabled_at(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    disabled_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::DisabledAt, Expr::value(disabled_at))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn tenant_scope_key(tenant_id: Uuid) -> String {
+    format!("tenant:{tenant_id}")
+}
+
+/// Inserts a grant unless the user already holds it; returns whether it was new.
+pub async fn insert_grant(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    role: Role,
+    tenant_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let scope_key = tenant_id.map_or_else(|| "platform".to_owned(), tenant_scope_key);
+    let existing = grant::Entity::find()
+        .filter(grant::Column::UserId.eq(user_id))
+        .filter(grant::Column::Role.eq(role.as_str()))
+        .filter(grant::Column::ScopeKey.eq(scope_key.clone()))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Ok(false);
+    }
+    grant::Entity::insert(grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        tenant_id: Set(tenant_id),
+        organisation_id: Set(None),
+        scope_key: Set(scope_key),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(true)
+}
+
+/// Removes a tenant grant; returns whether one was removed.
+pub async fn delete_tenant_grant(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    role: Role,
+    tenant_id: Uuid,
+) -> Result<bool, DbErr> {
+    let result = grant::Entity::delete_many()
+        .filter(grant::Column::UserId.eq(user_id))
+        .filter(grant::Column::Role.eq(role.as_str()))
+        .filter(grant::Column::ScopeKey.eq(tenant_scope_key(tenant_id)))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn grants_of_users(
+    db: &impl ConnectionTrait,
+    user_ids: Vec<Uuid>,
+    tenant_id: Option<Uuid>,
+) -> Result<Vec<grant::Model>, DbErr> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = grant::Entity::find().filter(grant::Column::UserId.is_in(user_ids));
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(grant::Column::TenantId.eq(tenant_id));
+    }
+    query.order_by_asc(grant::Column::CreatedAt).all(db).await
+}
+
+/// Users holding at least one grant in the tenant, ordered by e-mail, after `after_email`.
+pub async fn users_in_tenant(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    after_email: Option<String>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    let holders = Query::select()
+        .column(grant::Column::UserId)
+        .from(grant::Entity)
+        .and_where(grant::Column::TenantId.eq(tenant_id))
+        .take();
+    let mut condition = Condition::all().add(user::Column::Id.in_subquery(holders));
+    if let Some(after) = after_email {
+        condition = condition.add(user::Column::Email.gt(after));
+    }
+    user::Entity::find()
+        .filter(condition)
+        .order_by_asc(user::Column::Email)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// All users, ordered by e-mail, after `after_email`.
+pub async fn all_users(
+    db: &impl ConnectionTrait,
+    after_email: Option<String>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    let mut query = user::Entity::find();
+    if let Some(after) = after_email {
+        query = query.filter(user::Column::Email.gt(after));
+    }
+    query
+        .order_by_asc(user::Column::Email)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -1,0 +1,460 @@
+//! Managing users and their grants.
+
+use std::collections::HashMap;
+
+use entities::{grant, tenant, user};
+use poem::http::StatusCode;
+use tracing::{info, instrument};
+use uuid::Uuid;
+
+use super::{dto::GrantView, repo};
+use crate::{
+    audit::{self, AuditEvent},
+    auth::{
+        password::{NewPassword, PasswordRejection},
+        service::revoke_all_sessions,
+    },
+    authz::{Grant, Principal, Role},
+    db::{self, Scope, is_unique_violation},
+    error::ApiError,
+    state::AppState,
+    tenants::{self, TenantError, TenantRef},
+    types::Email,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// 404: no such user (or none the caller may know of).
+    #[error("no such user")]
+    NotFound,
+    /// 409 on `email`.
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    /// 422 on `password`.
+    #[error(transparent)]
+    Password(#[from] PasswordRejection),
+    /// 422 on `roles`.
+    #[error("at least one role is required")]
+    NoRoles,
+    /// 403: the caller may not change their own account this way.
+    #[error("you cannot disable your own account")]
+    SelfDisable,
+    /// Access and tenant errors.
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    /// 500.
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    /// 500.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<ApiError> for UserError {
+    fn from(error: ApiError) -> Self {
+        UserError::Tenant(TenantError::from(error))
+    }
+}
+
+impl From<UserError> for ApiError {
+    #[track_caller]
+    fn from(error: UserError) -> Self {
+        match error {
+            UserError::NotFound => ApiError::not_found(),
+            UserError::EmailTaken => ApiError::conflict(
+                "email_taken",
+                Some("email"),
+                "an account with this e-mail address already exists",
+            ),
+            UserError::Password(rejection) => {
+                ApiError::field("password", rejection.code(), rejection.to_string())
+            }
+            UserError::NoRoles => {
+                ApiError::field("roles", "required", "at least one role is required")
+            }
+            UserError::SelfDisable => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "self_disable",
+                "you cannot disable your own account",
+            ),
+            UserError::Tenant(error) => error.into(),
+            UserError::Database(cause) => ApiError::internal(cause),
+            UserError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+/// A validated person to add to a tenant.
+pub struct NewTenantUser {
+    pub email: Email,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub password: Option<NewPassword>,
+}
+
+/// A user with the grants the caller may see.
+pub struct UserView {
+    pub user: user::Model,
+    pub grants: Vec<GrantView>,
+}
+
+/// Whether `create_tenant_user` made a new account or extended an existing one.
+pub enum Created {
+    NewAccount(UserView),
+    ExistingAccount(UserView),
+}
+
+async fn tenant_for_read(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+) -> Result<TenantRef, UserError> {
+    let tenant = tenants::service::get_tenant(state, slug).await?;
+    principal.tenant_access(&tenant.position()).require_read()?;
+    Ok(tenant)
+}
+
+async fn tenant_for_manage(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+) -> Result<TenantRef, UserError> {
+    let tenant = tenants::service::get_tenant(state, slug).await?;
+    principal
+        .tenant_access(&tenant.position())
+        .require_manage()?;
+    Ok(tenant)
+}
+
+/// Adds a person to a tenant with roles there. An unknown e-mail creates the account (with the
+/// password, if given); a known one gains the roles, and may not have its password set here.
+#[instrument(skip(state, principal, new), fields(tenant = %slug))]
+pub async fn create_tenant_user(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    new: NewTenantUser,
+) -> Result<Created, UserError> {
+    let tenant = tenant_for_manage(state, principal, slug).await?;
+    if new.roles.is_empty() {
+        return Err(UserError::NoRoles);
+    }
+    let password_hash = match new.password {
+        Some(password) => Some(state.passwords.hash(password).await?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    let existing = repo::find_by_email(&transaction, new.email.as_str()).await?;
+    let (user, created) = match existing {
+        Some(_) if password_hash.is_some() => return Err(UserError::EmailTaken),
+        Some(user) => (user, false),
+        None => {
+            let user = user::Model {
+                id: Uuid::now_v7(),
+                email: new.email.to_string(),
+                name: new.name,
+                password_hash,
+                email_verified_at: None,
+                disabled_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            match repo::insert_user(&transaction, user.clone()).await {
+                Err(error) if is_unique_violation(&error) => return Err(UserError::EmailTaken),
+                result => result?,
+            }
+            audit::record(
+                &transaction,
+                AuditEvent::new(now, "user", user.id, "create")
+                    .actor(principal.user_id)
+                    .tenant(tenant.id())
+                    .data(serde_json::json!({
+                        "email": user.email,
+                        "name": user.name,
+                        "has_password": user.password_hash.is_some(),
+                    })),
+            )
+            .await?;
+            (user, true)
+        }
+    };
+    for role in &new.roles {
+        if repo::insert_grant(&transaction, user.id, *role, Some(tenant.id()), now).await? {
+            audit::record(
+                &transaction,
+                AuditEvent::new(now, "user", user.id, "grant_role")
+                    .actor(principal.user_id)
+                    .tenant(tenant.id())
+                    .data(
+                        serde_json::json!({ "role": role.as_str(), "tenant": tenant.model.slug }),
+                    ),
+            )
+            .await?;
+        }
+    }
+    transaction.commit().await?;
+    info!(user_id = %user.id, created, "user added to tenant");
+    let view = tenant_user_view(state, &tenant, user).await?;
+    Ok(if created {
+        Created::NewAccount(view)
+    } else {
+        Created::ExistingAccount(view)
+    })
+}
+
+async fn tenant_user_view(
+    state: &AppState,
+    tenant: &TenantRef,
+    user: user::Model,
+) -> Result<UserView, UserError> {
+    let mut views = views_with_grants(state, vec![user], Some(tenant.id())).await?;
+    views.pop().ok_or(UserError::NotFound)
+}
+
+/// Users with a role in the tenant, each with their roles there.
+pub async fn list_tenant_users(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    after_email: Option<String>,
+    limit: u64,
+) -> Result<Vec<UserView>, UserError> {
+    let tenant = tenant_for_read(state, principal, slug).await?;
+    let users = repo::users_in_tenant(&state.db, tenant.id(), after_email, limit).await?;
+    views_with_grants(state, users, Some(tenant.id())).await
+}
+
+pub async fn get_tenant_user(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    user_id: Uuid,
+) -> Result<UserView, UserError> {
+    let tenant = tenant_for_read(state, principal, slug).await?;
+    let user = repo::find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    let view = tenant_user_view(state, &tenant, user).await?;
+    if view.grants.is_empty() {
+        return Err(UserError::NotFound);
+    }
+    Ok(view)
+}
+
+/// Grants a tenant role to a user who already holds one there.
+#[instrument(skip(state, principal), fields(tenant = %slug))]
+pub async fn add_tenant_grant(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    user_id: Uuid,
+    role: Role,
+) -> Result<UserView, UserError> {
+    let tenant = tenant_for_manage(state, principal, slug).await?;
+    let user = get_tenant_user(state, principal, slug, user_id).await?.user;
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    if repo::insert_grant(&transaction, user.id, role, Some(tenant.id()), now).await? {
+        audit::record(
+            &transaction,
+            AuditEvent::new(now, "user", user.id, "grant_role")
+                .actor(principal.user_id)
+                .tenant(tenant.id())
+                .data(serde_json::json!({ "role": role.as_str(), "tenant": tenant.model.slug })),
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    tenant_user_view(state, &tenant, user).await
+}
+
+/// Revokes a tenant role; 404 when the user does not hold it.
+#[instrument(skip(state, principal), fields(tenant = %slug))]
+pub async fn remove_tenant_grant(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), UserError> {
+    let tenant = tenant_for_manage(state, principal, slug).await?;
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    if !repo::delete_tenant_grant(&transaction, user_id, role, tenant.id()).await? {
+        return Err(UserError::NotFound);
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "user", user_id, "revoke_role")
+            .actor(principal.user_id)
+            .tenant(tenant.id())
+            .data(serde_json::json!({ "role": role.as_str(), "tenant": tenant.model.slug })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Every user (platform administrators only).
+pub async fn list_users(
+    state: &AppState,
+    principal: &Principal,
+    after_email: Option<String>,
+    limit: u64,
+) -> Result<Vec<UserView>, UserError> {
+    principal.require_platform_admin()?;
+    let users = repo::all_users(&state.db, after_email, limit).await?;
+    views_with_grants(state, users, None).await
+}
+
+/// Disables or re-enables an account (platform administrators only). Disabling kills every
+/// token of the user at once.
+#[instrument(skip(state, principal))]
+pub async fn set_user_disabled(
+    state: &AppState,
+    principal: &Principal,
+    user_id: Uuid,
+    disabled: bool,
+) -> Result<UserView, UserError> {
+    principal.require_platform_admin()?;
+    if disabled && user_id == principal.user_id {
+        return Err(UserError::SelfDisable);
+    }
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Platform).await?;
+    let mut user = repo::find_by_id(&transaction, user_id)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    user.disabled_at = disabled.then_some(now);
+    repo::set_disabled_at(&transaction, user_id, user.disabled_at, now).await?;
+    let revoked = if disabled {
+        revoke_all_sessions(&transaction, user_id).await?
+    } else {
+        0
+    };
+    audit::record(
+        &transaction,
+        AuditEvent::new(
+            now,
+            "user",
+            user_id,
+            if disabled { "disable" } else { "enable" },
+        )
+        .actor(principal.user_id)
+        .data(serde_json::json!({ "sessions_revoked": revoked })),
+    )
+    .await?;
+    transaction.commit().await?;
+    info!(%user_id, disabled, revoked, "user account status changed");
+    let mut views = views_with_grants(state, vec![user], None).await?;
+    views.pop().ok_or(UserError::NotFound)
+}
+
+/// Creates a platform administrator (the `admin create` command); verified from the start.
+pub async fn create_platform_admin(
+    state: &AppState,
+    email: Email,
+    name: String,
+    password: NewPassword,
+) -> Result<Uuid, UserError> {
+    let password_hash = state.passwords.hash(password).await?;
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Platform).await?;
+    if repo::find_by_email(&transaction, email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(UserError::EmailTaken);
+    }
+    let id = Uuid::now_v7();
+    repo::insert_user(
+        &transaction,
+        user::Model {
+            id,
+            email: email.to_string(),
+            name,
+            password_hash: Some(password_hash),
+            email_verified_at: Some(now),
+            disabled_at: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    repo::insert_grant(&transaction, id, Role::PlatformAdmin, None, now).await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "user", id, "create_platform_admin")
+            .data(serde_json::json!({ "email": email.as_str(), "via": "command line" })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(id)
+}
+
+async fn views_with_grants(
+    state: &AppState,
+    users: Vec<user::Model>,
+    tenant_id: Option<Uuid>,
+) -> Result<Vec<UserView>, UserError> {
+    let ids = users.iter().map(|user| user.id).collect();
+    let mut by_user: HashMap<Uuid, Vec<Grant>> = HashMap::new();
+    for model in repo::grants_of_users(&state.db, ids, tenant_id).await? {
+        if let Some(grant) = to_grant(&model) {
+            by_user.entry(model.user_id).or_default().push(grant);
+        }
+    }
+    let all: Vec<Grant> = by_user.values().flatten().cloned().collect();
+    let tenants = tenants_of(state, &all).await?;
+    Ok(users
+        .into_iter()
+        .map(|user| UserView {
+            grants: by_user
+                .remove(&user.id)
+                .unwrap_or_default()
+                .iter()
+                .map(|grant| view_of(grant, &tenants))
+                .collect(),
+            user,
+        })
+        .collect())
+}
+
+fn to_grant(model: &grant::Model) -> Option<Grant> {
+    Some(Grant {
+        role: Role::parse(&model.role)?,
+        tenant_id: model.tenant_id,
+        organisation_id: model.organisation_id,
+    })
+}
+
+async fn tenants_of(
+    state: &AppState,
+    grants: &[Grant],
+) -> Result<Vec<tenant::Model>, sea_orm::DbErr> {
+    let tenant_ids = grants.iter().filter_map(|grant| grant.tenant_id).collect();
+    tenants::repo::find_by_ids(&state.db, tenant_ids).await
+}
+
+fn view_of(grant: &Grant, tenants: &[tenant::Model]) -> GrantView {
+    GrantView {
+        role: grant.role.as_str().to_owned(),
+        tenant: grant.tenant_id.and_then(|tenant_id| {
+            tenants
+                .iter()
+                .find(|tenant| tenant.id == tenant_id)
+                .map(|tenant| tenant.slug.clone())
+        }),
+        organisation_id: grant.organisation_id,
+    }
+}
+
+/// The caller's own grants with tenant slugs, for `/me`.
+pub async fn grant_views(state: &AppState, grants: &[Grant]) -> Result<Vec<GrantView>, ApiError> {
+    let tenants = tenants_of(state, grants).await?;
+    Ok(grants
+        .iter()
+        .map(|grant| view_of(grant, &tenants))
+        .collect())
+}
