@@ -57,7 +57,7 @@ pub struct Problem {
     pub code: String,
     /// For validation errors, every offending field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<FieldError>,
 }
 

@@ -122,7 +122,13 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
         return FieldError::new(join(name), "required", "this field is required");
     }
     if let Some(name) = backticked_after(message, "unknown field ") {
-        return FieldError::new(join(name), "unknown", "this field is not accepted here");
+        // The path of an unknown field already ends with the field itself.
+        let field = if prefix == name || prefix.ends_with(&format!(".{name}")) {
+            prefix.to_owned()
+        } else {
+            join(name)
+        };
+        return FieldError::new(field, "unknown", "this field is not accepted here");
     }
     let field = if prefix.is_empty() { "body" } else { prefix };
     let code = if message.starts_with("invalid type") {

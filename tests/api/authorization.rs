@@ -1,0 +1,231 @@
+//! Every role against the endpoints it must not reach, cross-tenant access by id, and parent
+//! tenants that read their children but never write.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+crate::on_both_databases!(
+    roles_against_tenant_user_endpoints,
+    cross_tenant_requests_change_nothing,
+);
+
+struct World {
+    app: TestApp,
+    platform: String,
+    city_admin: String,
+    futian_admin: String,
+    futian_assessor: String,
+    futian_officer: String,
+    guangzhou_admin: String,
+    futian_user_id: String,
+    guangzhou_user_id: String,
+}
+
+/// shenzhen → futian, and guangzhou beside them, with users in each role.
+async fn world(backend: Backend) -> World {
+    let app = TestApp::spawn(backend).await;
+    let platform = app.platform_admin("root@example.org").await;
+    app.create_tenant(&platform, "shenzhen", "440300", None).await;
+    app.create_tenant(&platform, "futian", "440304", Some("shenzhen")).await;
+    app.create_tenant(&platform, "guangzhou", "440100", None).await;
+    let (_, city_admin) = app
+        .tenant_user(&platform, "shenzhen", "city@example.org", &["registry_admin"])
+        .await;
+    let (futian_user_id, futian_admin) = app
+        .tenant_user(&platform, "futian", "futian@example.org", &["registry_admin"])
+        .await;
+    let (_, futian_assessor) = app
+        .tenant_user(&futian_admin, "futian", "assessor@example.org", &["assessor"])
+        .await;
+    let (_, futian_officer) = app
+        .tenant_user(&futian_admin, "futian", "officer@example.org", &["procurement_officer"])
+        .await;
+    let (guangzhou_user_id, guangzhou_admin) = app
+        .tenant_user(&platform, "guangzhou", "gz@example.org", &["registry_admin"])
+        .await;
+    World {
+        app,
+        platform,
+        city_admin,
+        futian_admin,
+        futian_assessor,
+        futian_officer,
+        guangzhou_admin,
+        futian_user_id,
+        guangzhou_user_id,
+    }
+}
+
+async fn roles_against_tenant_user_endpoints(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let id = &world.futian_user_id;
+    let new_user = || json!({ "email": "new@example.org", "name": "新人", "roles": ["assessor"] });
+    let grant = || json!({ "role": "assessor" });
+
+    // (method, path, body)
+    let endpoints: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/api/v1/tenants/futian/users".into(), None),
+        (Method::GET, format!("/api/v1/tenants/futian/users/{id}"), None),
+        (Method::POST, "/api/v1/tenants/futian/users".into(), Some(new_user())),
+        (Method::POST, format!("/api/v1/tenants/futian/users/{id}/grants"), Some(grant())),
+        (Method::DELETE, format!("/api/v1/tenants/futian/users/{id}/grants/assessor"), None),
+        (Method::GET, "/api/v1/users".into(), None),
+        (Method::POST, format!("/api/v1/users/{id}/disable"), Some(json!({}))),
+        (Method::GET, "/api/v1/admin/audit?tenant=futian".into(), None),
+    ];
+    // Expected status per caller, in the order of `endpoints`.
+    let anonymous = [401, 401, 401, 401, 401, 401, 401, 401];
+    let stranger = [404, 404, 404, 404, 404, 403, 403, 404];
+    let assessor = [403, 403, 403, 403, 403, 403, 403, 403];
+    let officer = [403, 403, 403, 403, 403, 403, 403, 403];
+    let parent_admin = [200, 200, 403, 403, 403, 403, 403, 200];
+    let callers: Vec<(&str, Option<&str>, [u16; 8])> = vec![
+        ("anonymous", None, anonymous),
+        ("guangzhou admin", Some(&world.guangzhou_admin), stranger),
+        ("futian assessor", Some(&world.futian_assessor), assessor),
+        ("futian officer", Some(&world.futian_officer), officer),
+        ("shenzhen admin", Some(&world.city_admin), parent_admin),
+    ];
+    for (caller, token, expected) in callers {
+        for ((method, path, body), status) in endpoints.iter().zip(expected) {
+            let response = app.request(method.clone(), path, token, body.clone()).await;
+            assert_eq!(
+                response.status.as_u16(),
+                status,
+                "{caller} {method} {path}: {}",
+                response.text
+            );
+            assert_eq!(response.content_type(), if status == 200 { "application/json; charset=utf-8" } else { "application/problem+json" }, "{caller} {method} {path}");
+        }
+    }
+
+    // The tenant's own administrator and the platform administrator get through.
+    for token in [&world.futian_admin, &world.platform] {
+        let list = app.get("/api/v1/tenants/futian/users", Some(token)).await;
+        assert_eq!(list.status, StatusCode::OK);
+        let emails: Vec<&str> = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|user| user["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            emails,
+            vec!["assessor@example.org", "futian@example.org", "officer@example.org"]
+        );
+    }
+    let granted = app
+        .post(
+            &format!("/api/v1/tenants/futian/users/{id}/grants"),
+            Some(&world.futian_admin),
+            grant(),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let roles: Vec<&str> = granted.body["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|grant| grant["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, vec!["registry_admin", "assessor"]);
+    let removed = app
+        .delete(
+            &format!("/api/v1/tenants/futian/users/{id}/grants/assessor"),
+            Some(&world.futian_admin),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    app.delete(
+        &format!("/api/v1/tenants/futian/users/{id}/grants/assessor"),
+        Some(&world.futian_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn cross_tenant_requests_change_nothing(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let futian_user = &world.futian_user_id;
+
+    // A guangzhou user looked up through futian, and a futian user through guangzhou: 404.
+    app.get(
+        &format!("/api/v1/tenants/futian/users/{}", world.guangzhou_user_id),
+        Some(&world.futian_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.get(
+        &format!("/api/v1/tenants/guangzhou/users/{futian_user}"),
+        Some(&world.guangzhou_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // Writes into another tenant: 404 for a stranger, 403 for the parent's administrator.
+    app.post(
+        "/api/v1/tenants/futian/users",
+        Some(&world.guangzhou_admin),
+        json!({ "email": "planted@example.org", "name": "x", "roles": ["registry_admin"] }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        "/api/v1/tenants/futian/users",
+        Some(&world.city_admin),
+        json!({ "email": "planted@example.org", "name": "x", "roles": ["registry_admin"] }),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        &format!("/api/v1/tenants/guangzhou/users/{futian_user}/grants"),
+        Some(&world.guangzhou_admin),
+        json!({ "role": "registry_admin" }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.delete(
+        &format!("/api/v1/tenants/futian/users/{futian_user}/grants/registry_admin"),
+        Some(&world.guangzhou_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // Nothing changed: no planted account, futian's admin keeps exactly their role.
+    let users = app.get("/api/v1/users?limit=200", Some(&world.platform)).await;
+    let emails: Vec<&str> = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["email"].as_str().unwrap())
+        .collect();
+    assert!(!emails.contains(&"planted@example.org"), "{emails:?}");
+    let futian = app
+        .get(&format!("/api/v1/tenants/futian/users/{futian_user}"), Some(&world.futian_admin))
+        .await;
+    assert_eq!(futian.body["grants"], json!([{ "role": "registry_admin", "tenant": "futian", "organisation_id": null }]));
+
+    // A tenant's listing shows only that tenant's roles of a person who works in several.
+    let extended = app
+        .post(
+            "/api/v1/tenants/guangzhou/users",
+            Some(&world.guangzhou_admin),
+            json!({ "email": "futian@example.org", "name": "ignored", "roles": ["assessor"] }),
+        )
+        .await;
+    assert_eq!(extended.status, StatusCode::OK, "{}", extended.text);
+    assert_eq!(extended.body["grants"], json!([{ "role": "assessor", "tenant": "guangzhou", "organisation_id": null }]));
+    let with_password = app
+        .post(
+            "/api/v1/tenants/guangzhou/users",
+            Some(&world.guangzhou_admin),
+            json!({ "email": "futian@example.org", "name": "x", "roles": ["assessor"], "password": "another fine password" }),
+        )
+        .await;
+    with_password.assert_problem(StatusCode::CONFLICT, "email_taken");
+    assert_eq!(with_password.problem_fields(), vec!["email"]);
+}

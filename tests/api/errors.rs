@@ -1,0 +1,153 @@
+//! Every kind of bad request answers `application/problem+json` naming what is wrong.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, TestResponse};
+
+crate::on_both_databases!(
+    malformed_and_mistyped_bodies,
+    oversized_bodies_are_refused,
+    routing_and_parameter_errors,
+);
+
+async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> TestResponse {
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    TestResponse::read(response).await
+}
+
+async fn malformed_and_mistyped_bodies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let login = "/api/v1/auth/login";
+
+    let broken = raw_post(&app, login, "application/json", r#"{"email": "a@b.c", "#).await;
+    broken.assert_problem(StatusCode::BAD_REQUEST, "malformed_json");
+
+    let empty = raw_post(&app, login, "application/json", "").await;
+    empty.assert_problem(StatusCode::BAD_REQUEST, "malformed_json");
+
+    let wrong_type = raw_post(&app, login, "application/json", r#"{"email": 42, "password": "x"}"#).await;
+    wrong_type.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(wrong_type.problem_fields(), vec!["email"]);
+    assert_eq!(wrong_type.body["errors"][0]["code"], "invalid_type");
+
+    let missing = raw_post(&app, login, "application/json", r#"{"email": "a@b.c"}"#).await;
+    missing.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(missing.problem_fields(), vec!["password"]);
+    assert_eq!(missing.body["errors"][0]["code"], "required");
+
+    let not_an_object = raw_post(&app, login, "application/json", "[1, 2]").await;
+    not_an_object.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let wrong_media = raw_post(&app, login, "text/plain", "email=a@b.c").await;
+    wrong_media.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+
+    let admin = app.platform_admin("root@example.org").await;
+    let nested = app
+        .post(
+            "/api/v1/tenants",
+            Some(&admin),
+            json!({ "slug": "futian", "name_zh": "福田", "name_en": "Futian", "division_code": 440304 }),
+        )
+        .await;
+    nested.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(nested.problem_fields(), vec!["division_code"]);
+
+    app.create_tenant(&admin, "futian", "440304", None).await;
+    let bad_role = app
+        .post(
+            "/api/v1/tenants/futian/users",
+            Some(&admin),
+            json!({ "email": "x@example.org", "name": "X", "roles": ["assessor", "platform_admin"] }),
+        )
+        .await;
+    bad_role.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad_role.problem_fields(), vec!["roles[1]"]);
+
+    let several = app
+        .post(
+            "/api/v1/tenants/futian/users",
+            Some(&admin),
+            json!({ "email": "not-an-email", "name": "", "roles": [], "password": "password1" }),
+        )
+        .await;
+    several.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let mut fields = several.problem_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["email", "name", "roles"]);
+
+    let common = app
+        .post(
+            "/api/v1/tenants/futian/users",
+            Some(&admin),
+            json!({ "email": "x@example.org", "name": "X", "roles": ["assessor"], "password": "Password123" }),
+        )
+        .await;
+    common.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(common.body["errors"][0]["field"], "password");
+    assert_eq!(common.body["errors"][0]["code"], "too_common");
+    let users = app.get("/api/v1/tenants/futian/users", Some(&admin)).await;
+    assert_eq!(users.body["items"], json!([]), "refused requests wrote nothing");
+}
+
+async fn oversized_bodies_are_refused(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.max_body_bytes = 4096).await;
+    let padding = "x".repeat(5000);
+    let body = format!(r#"{{"email": "a@b.c", "password": "{padding}"}}"#);
+
+    let declared = raw_post(&app, "/api/v1/auth/login", "application/json", body.clone()).await;
+    declared.assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // Without Content-Length (chunked), the limit is enforced while reading.
+    let chunks = futures_util::stream::iter(
+        body.into_bytes()
+            .chunks(512)
+            .map(|chunk| Ok::<_, std::io::Error>(chunk.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let streamed = raw_post(
+        &app,
+        "/api/v1/auth/login",
+        "application/json",
+        reqwest::Body::wrap_stream(chunks),
+    )
+    .await;
+    streamed.assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+async fn routing_and_parameter_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.get("/api/v1/no-such-thing", None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.request(reqwest::Method::DELETE, "/api/v1/tenants", None, None)
+        .await
+        .assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+
+    let bad_limit = app.get("/api/v1/tenants?limit=lots", None).await;
+    bad_limit.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert_eq!(bad_limit.problem_fields(), vec!["limit"]);
+    let zero = app.get("/api/v1/tenants?limit=0", None).await;
+    zero.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(zero.problem_fields(), vec!["limit"]);
+    let cursor = app.get("/api/v1/tenants?cursor=%%%", None).await;
+    assert_eq!(cursor.content_type(), "application/problem+json");
+    assert!(cursor.status.is_client_error());
+
+    let admin = app.platform_admin("root@example.org").await;
+    app.create_tenant(&admin, "futian", "440304", None).await;
+    // A malformed id in the path names no resource.
+    app.get("/api/v1/tenants/futian/users/not-a-uuid", Some(&admin))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let bad_time = app.get("/api/v1/admin/audit?from=yesterday", Some(&admin)).await;
+    bad_time.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert_eq!(bad_time.problem_fields(), vec!["from"]);
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the HTTP API, each on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod authorization;
+mod cli;
+mod errors;
+mod migrations;
+mod ops;
+mod tenants;
