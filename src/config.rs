@@ -88,13 +88,13 @@ pub struct Overrides {
 
 impl Config {
     /// Loads defaults → file (`--config` or `SOCORG_CONFIG`, when given) → environment → flags.
-    pub fn load(overrides: Overrides) -> Result<Self, figment::Error> {
+    pub fn load(overrides: Overrides) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = &overrides.config_file {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment.merge(Env::prefixed("SOCORG_").ignore(&["config"]));
-        let mut config: Config = figment.extract()?;
+        let mut config: Config = figment.extract().map_err(Box::new)?;
         if let Some(bind) = overrides.bind {
             config.bind = bind;
         }
@@ -157,6 +157,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's test jail returns its own error type"
+    )]
     fn defaults_environment_and_flags_layer_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("socorg.toml", "bind = \"127.0.0.1:9000\"\nlog = \"debug\"")?;
@@ -165,7 +169,8 @@ mod tests {
                 config_file: Some("socorg.toml".into()),
                 data_dir: Some("elsewhere".into()),
                 ..Overrides::default()
-            })?;
+            })
+            .map_err(|error| *error)?;
             assert_eq!(config.bind.to_string(), "127.0.0.1:9000");
             assert_eq!(config.log, "warn");
             assert_eq!(config.data_dir.to_str(), Some("elsewhere"));

@@ -10,7 +10,7 @@ use std::{str::FromStr, time::Duration};
 use migrations::{APP_ROLE, Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, Statement, TransactionTrait,
+    DbErr, SqlErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 use uuid::Uuid;
@@ -74,12 +74,21 @@ pub async fn migrate(url: &str) -> Result<(), DbErr> {
     owner.close().await
 }
 
-/// Begins a transaction and records its scope (PostgreSQL: `socorg.scope`, local to it).
+/// Begins a write transaction and records its scope (PostgreSQL: `socorg.scope`, local to it).
+///
+/// On SQLite the transaction is `IMMEDIATE`: it takes the write lock at once (waiting up to the
+/// busy timeout), instead of failing with "database is locked" when a transaction that has read
+/// tries to start writing while another connection writes.
 pub async fn begin(
     connection: &DatabaseConnection,
     scope: Scope,
 ) -> Result<DatabaseTransaction, DbErr> {
-    let transaction = connection.begin().await?;
+    let transaction = connection
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
     if connection.get_database_backend() == DbBackend::Postgres {
         transaction
             .execute_raw(Statement::from_sql_and_values(

@@ -36,7 +36,7 @@ pub async fn lock_head(db: &impl ConnectionTrait) -> Result<audit_chain_head::Mo
     audit_chain_head::Entity::update_many()
         .col_expr(
             audit_chain_head::Column::Seq,
-            Expr::col(audit_chain_head::Column::Seq).into(),
+            Expr::col(audit_chain_head::Column::Seq),
         )
         .filter(audit_chain_head::Column::Id.eq(HEAD_ID))
         .exec(db)

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::{audit_chain_head, audit_event};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ const SEAL_BATCH: u64 = 500;
 pub async fn seal_pending(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let mut sealed = 0;
     loop {
-        let transaction = db.begin().await?;
+        let transaction = crate::db::begin(db, crate::db::Scope::Platform).await?;
         let head = repo::lock_head(&transaction).await?;
         let pending = repo::unsealed(&transaction, SEAL_BATCH).await?;
         if pending.is_empty() {

@@ -56,14 +56,25 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
     let docs = api.swagger_ui();
     let body_limit = state.config.max_body_bytes;
     let metrics = state.metrics.clone();
-    Route::new()
+    let routes = Route::new()
         .nest("/api/v1", api)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
-        .data(state)
+        .data(state);
+    with_edge_layers(routes, body_limit, metrics)
+}
+
+/// The layers between the network and the routes: request id, tracing and metrics outermost,
+/// then panic catching, then the body limit and the conversion of every error to a problem.
+fn with_edge_layers(
+    routes: impl Endpoint + 'static,
+    body_limit: usize,
+    metrics: Arc<metrics::Metrics>,
+) -> impl Endpoint<Output = Response> {
+    routes
         .around(move |endpoint, mut request| async move {
             request.set_data(BodyLimit(body_limit));
             if declared_length(&request).is_some_and(|length| length > body_limit) {
@@ -161,5 +172,39 @@ fn route_label(response: &Response, path: &str, status: StatusCode) -> &'static 
         _ if path.starts_with("/api/docs") => "api_docs",
         _ if status == StatusCode::NOT_FOUND => "unmatched",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use poem::{Endpoint, Request, Route, get, handler, http::StatusCode};
+
+    use super::{metrics::Metrics, with_edge_layers};
+
+    #[handler]
+    fn explode() -> &'static str {
+        panic!("boom")
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_problem_and_is_counted() {
+        let metrics = Arc::new(Metrics::default());
+        let endpoint = with_edge_layers(
+            Route::new().at("/explode", get(explode)),
+            1024,
+            metrics.clone(),
+        );
+        let response = endpoint
+            .call(Request::builder().uri_str("/explode").finish())
+            .await
+            .expect("a response, not an error");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.content_type(), Some("application/problem+json"));
+        let body = response.into_body().into_string().await.expect("body");
+        assert!(body.contains("\"code\":\"internal\""), "{body}");
+        assert!(!body.contains("boom"), "the panic message stays inside");
+        assert!(metrics.render().contains("status=\"500\""));
     }
 }

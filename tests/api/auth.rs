@@ -23,14 +23,22 @@ async fn login_me_and_logout(backend: Backend) {
     let admin = app.platform_admin("root@example.org").await;
     app.create_tenant(&admin, "futian", "440304", None).await;
     let (user_id, token) = app
-        .tenant_user(&admin, "futian", "Officer@Example.org", &["procurement_officer", "assessor"])
+        .tenant_user(
+            &admin,
+            "futian",
+            "Officer@Example.org",
+            &["procurement_officer", "assessor"],
+        )
         .await;
     assert!(token.starts_with("sog_") && token.len() >= 40);
 
     let me = app.get("/api/v1/me", Some(&token)).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(me.body["user"]["id"], user_id);
-    assert_eq!(me.body["user"]["email"], "officer@example.org", "e-mail is normalised");
+    assert_eq!(
+        me.body["user"]["email"], "officer@example.org",
+        "e-mail is normalised"
+    );
     let mut roles: Vec<(String, String)> = me.body["grants"]
         .as_array()
         .unwrap()
@@ -52,7 +60,12 @@ async fn login_me_and_logout(backend: Backend) {
     );
 
     let logout = app
-        .request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT, "{}", logout.text);
     app.get("/api/v1/me", Some(&token))
@@ -62,9 +75,17 @@ async fn login_me_and_logout(backend: Backend) {
     // Other sessions of the same user are untouched by logging out one of them.
     let first = app.login("officer@example.org", PASSWORD).await;
     let second = app.login("officer@example.org", PASSWORD).await;
-    app.request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&first), None)
-        .await;
-    assert_eq!(app.get("/api/v1/me", Some(&second)).await.status, StatusCode::OK);
+    app.request(
+        reqwest::Method::POST,
+        "/api/v1/auth/logout",
+        Some(&first),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/me", Some(&second)).await.status,
+        StatusCode::OK
+    );
 
     let me = app.get("/api/v1/me", None).await;
     me.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
@@ -88,8 +109,12 @@ async fn tokens_expire(backend: Backend) {
         login.body["expires_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(expires_at - app.clock.now(), Duration::hours(12));
 
-    app.clock.advance(Duration::hours(11) + Duration::minutes(59));
-    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, StatusCode::OK);
+    app.clock
+        .advance(Duration::hours(11) + Duration::minutes(59));
+    assert_eq!(
+        app.get("/api/v1/me", Some(&token)).await.status,
+        StatusCode::OK
+    );
     app.clock.advance(Duration::minutes(1));
     app.get("/api/v1/me", Some(&token))
         .await
@@ -135,7 +160,11 @@ async fn throttles_an_account_after_ten_failures(backend: Backend) {
     }
     let throttled = attempt(PASSWORD).await;
     throttled.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
-    let retry_after: i64 = throttled.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: i64 = throttled.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
 
     // An unknown account is throttled the same way: nothing tells whether it exists.
@@ -150,7 +179,10 @@ async fn throttles_an_account_after_ten_failures(backend: Backend) {
 
     app.clock.advance(Duration::seconds(retry_after));
     let token = app.login("root@example.org", PASSWORD).await;
-    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&token)).await.status,
+        StatusCode::OK
+    );
 }
 
 async fn throttles_an_address_across_accounts(backend: Backend) {
@@ -188,7 +220,11 @@ async fn disabling_a_user_kills_their_tokens(backend: Backend) {
     let second_token = app.login("clerk@example.org", PASSWORD).await;
 
     let disabled = app
-        .post(&format!("/api/v1/users/{user_id}/disable"), Some(&admin), json!({}))
+        .post(
+            &format!("/api/v1/users/{user_id}/disable"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
     assert_eq!(disabled.body["disabled"], true);
@@ -209,17 +245,29 @@ async fn disabling_a_user_kills_their_tokens(backend: Backend) {
     let (_, other) = app
         .tenant_user(&admin, "futian", "other@example.org", &["registry_admin"])
         .await;
-    app.post(&format!("/api/v1/users/{user_id}/enable"), Some(&other), json!({}))
-        .await
-        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        &format!("/api/v1/users/{user_id}/enable"),
+        Some(&other),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let me = app.get("/api/v1/me", Some(&admin)).await;
     let admin_id = me.body["user"]["id"].as_str().unwrap().to_owned();
-    app.post(&format!("/api/v1/users/{admin_id}/disable"), Some(&admin), json!({}))
-        .await
-        .assert_problem(StatusCode::FORBIDDEN, "self_disable");
+    app.post(
+        &format!("/api/v1/users/{admin_id}/disable"),
+        Some(&admin),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "self_disable");
 
     let enabled = app
-        .post(&format!("/api/v1/users/{user_id}/enable"), Some(&admin), json!({}))
+        .post(
+            &format!("/api/v1/users/{user_id}/enable"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(enabled.body["disabled"], false);
     app.login("clerk@example.org", PASSWORD).await;

@@ -27,23 +27,51 @@ struct World {
 async fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend).await;
     let platform = app.platform_admin("root@example.org").await;
-    app.create_tenant(&platform, "shenzhen", "440300", None).await;
-    app.create_tenant(&platform, "futian", "440304", Some("shenzhen")).await;
-    app.create_tenant(&platform, "guangzhou", "440100", None).await;
+    app.create_tenant(&platform, "shenzhen", "440300", None)
+        .await;
+    app.create_tenant(&platform, "futian", "440304", Some("shenzhen"))
+        .await;
+    app.create_tenant(&platform, "guangzhou", "440100", None)
+        .await;
     let (_, city_admin) = app
-        .tenant_user(&platform, "shenzhen", "city@example.org", &["registry_admin"])
+        .tenant_user(
+            &platform,
+            "shenzhen",
+            "city@example.org",
+            &["registry_admin"],
+        )
         .await;
     let (futian_user_id, futian_admin) = app
-        .tenant_user(&platform, "futian", "futian@example.org", &["registry_admin"])
+        .tenant_user(
+            &platform,
+            "futian",
+            "futian@example.org",
+            &["registry_admin"],
+        )
         .await;
     let (_, futian_assessor) = app
-        .tenant_user(&futian_admin, "futian", "assessor@example.org", &["assessor"])
+        .tenant_user(
+            &futian_admin,
+            "futian",
+            "assessor@example.org",
+            &["assessor"],
+        )
         .await;
     let (_, futian_officer) = app
-        .tenant_user(&futian_admin, "futian", "officer@example.org", &["procurement_officer"])
+        .tenant_user(
+            &futian_admin,
+            "futian",
+            "officer@example.org",
+            &["procurement_officer"],
+        )
         .await;
     let (guangzhou_user_id, guangzhou_admin) = app
-        .tenant_user(&platform, "guangzhou", "gz@example.org", &["registry_admin"])
+        .tenant_user(
+            &platform,
+            "guangzhou",
+            "gz@example.org",
+            &["registry_admin"],
+        )
         .await;
     World {
         app,
@@ -68,13 +96,37 @@ async fn roles_against_tenant_user_endpoints(backend: Backend) {
     // (method, path, body)
     let endpoints: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/tenants/futian/users".into(), None),
-        (Method::GET, format!("/api/v1/tenants/futian/users/{id}"), None),
-        (Method::POST, "/api/v1/tenants/futian/users".into(), Some(new_user())),
-        (Method::POST, format!("/api/v1/tenants/futian/users/{id}/grants"), Some(grant())),
-        (Method::DELETE, format!("/api/v1/tenants/futian/users/{id}/grants/assessor"), None),
+        (
+            Method::GET,
+            format!("/api/v1/tenants/futian/users/{id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/tenants/futian/users".into(),
+            Some(new_user()),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tenants/futian/users/{id}/grants"),
+            Some(grant()),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/tenants/futian/users/{id}/grants/assessor"),
+            None,
+        ),
         (Method::GET, "/api/v1/users".into(), None),
-        (Method::POST, format!("/api/v1/users/{id}/disable"), Some(json!({}))),
-        (Method::GET, "/api/v1/admin/audit?tenant=futian".into(), None),
+        (
+            Method::POST,
+            format!("/api/v1/users/{id}/disable"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/audit?tenant=futian".into(),
+            None,
+        ),
     ];
     // Expected status per caller, in the order of `endpoints`.
     let anonymous = [401, 401, 401, 401, 401, 401, 401, 401];
@@ -98,7 +150,15 @@ async fn roles_against_tenant_user_endpoints(backend: Backend) {
                 "{caller} {method} {path}: {}",
                 response.text
             );
-            assert_eq!(response.content_type(), if status == 200 { "application/json; charset=utf-8" } else { "application/problem+json" }, "{caller} {method} {path}");
+            assert_eq!(
+                response.content_type(),
+                if status == 200 {
+                    "application/json; charset=utf-8"
+                } else {
+                    "application/problem+json"
+                },
+                "{caller} {method} {path}"
+            );
         }
     }
 
@@ -114,7 +174,11 @@ async fn roles_against_tenant_user_endpoints(backend: Backend) {
             .collect();
         assert_eq!(
             emails,
-            vec!["assessor@example.org", "futian@example.org", "officer@example.org"]
+            vec![
+                "assessor@example.org",
+                "futian@example.org",
+                "officer@example.org"
+            ]
         );
     }
     let granted = app
@@ -196,7 +260,9 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
     .assert_problem(StatusCode::NOT_FOUND, "not_found");
 
     // Nothing changed: no planted account, futian's admin keeps exactly their role.
-    let users = app.get("/api/v1/users?limit=200", Some(&world.platform)).await;
+    let users = app
+        .get("/api/v1/users?limit=200", Some(&world.platform))
+        .await;
     let emails: Vec<&str> = users.body["items"]
         .as_array()
         .unwrap()
@@ -205,9 +271,15 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
         .collect();
     assert!(!emails.contains(&"planted@example.org"), "{emails:?}");
     let futian = app
-        .get(&format!("/api/v1/tenants/futian/users/{futian_user}"), Some(&world.futian_admin))
+        .get(
+            &format!("/api/v1/tenants/futian/users/{futian_user}"),
+            Some(&world.futian_admin),
+        )
         .await;
-    assert_eq!(futian.body["grants"], json!([{ "role": "registry_admin", "tenant": "futian", "organisation_id": null }]));
+    assert_eq!(
+        futian.body["grants"],
+        json!([{ "role": "registry_admin", "tenant": "futian", "organisation_id": null }])
+    );
 
     // A tenant's listing shows only that tenant's roles of a person who works in several.
     let extended = app
@@ -218,7 +290,10 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(extended.status, StatusCode::OK, "{}", extended.text);
-    assert_eq!(extended.body["grants"], json!([{ "role": "assessor", "tenant": "guangzhou", "organisation_id": null }]));
+    assert_eq!(
+        extended.body["grants"],
+        json!([{ "role": "assessor", "tenant": "guangzhou", "organisation_id": null }])
+    );
     let with_password = app
         .post(
             "/api/v1/tenants/guangzhou/users",

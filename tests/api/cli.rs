@@ -19,7 +19,12 @@ use crate::helpers::{Backend, TestApp};
 
 crate::on_both_databases!(audit_verify_reports_tampering);
 
-fn socorg(args: &[&str], database_url: Option<&str>, data_dir: &std::path::Path, stdin: &str) -> Output {
+fn socorg(
+    args: &[&str],
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+    stdin: &str,
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_socorg"));
     command
         .args(args)
@@ -54,12 +59,24 @@ fn text(output: &Output) -> String {
 #[tokio::test]
 async fn admin_create_reads_the_password_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
-    let refused = socorg(&["admin", "create", "--email", "root@example.org"], None, dir.path(), "12345678\n");
+    let refused = socorg(
+        &["admin", "create", "--email", "root@example.org"],
+        None,
+        dir.path(),
+        "12345678\n",
+    );
     assert!(!refused.status.success());
     assert!(text(&refused).contains("too common"), "{}", text(&refused));
 
     let created = socorg(
-        &["admin", "create", "--email", "Root@Example.org", "--name", "管理员"],
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Root@Example.org",
+            "--name",
+            "管理员",
+        ],
         None,
         dir.path(),
         "a long and quiet river\r\nignored second line\n",
@@ -67,8 +84,16 @@ async fn admin_create_reads_the_password_from_stdin() {
     assert!(created.status.success(), "{}", text(&created));
     assert!(text(&created).contains("created platform administrator root@example.org"));
 
-    let again = socorg(&["admin", "create", "--email", "root@example.org"], None, dir.path(), "a long and quiet river\n");
-    assert!(!again.status.success(), "a second account with the same e-mail is refused");
+    let again = socorg(
+        &["admin", "create", "--email", "root@example.org"],
+        None,
+        dir.path(),
+        "a long and quiet river\n",
+    );
+    assert!(
+        !again.status.success(),
+        "a second account with the same e-mail is refused"
+    );
 
     let state = startup::prepare_state(
         Config {
@@ -79,11 +104,18 @@ async fn admin_create_reads_the_password_from_stdin() {
     )
     .await
     .unwrap();
-    let issued = login(&state, "root@example.org", "a long and quiet river".into(), None)
-        .await
-        .expect("the administrator can log in with the password from stdin");
+    let issued = login(
+        &state,
+        "root@example.org",
+        "a long and quiet river".into(),
+        None,
+    )
+    .await
+    .expect("the administrator can log in with the password from stdin");
     assert!(issued.expires_at > state.clock.now());
-    let principal = socorg::auth::service::authenticate(&state, &issued.token).await.unwrap();
+    let principal = socorg::auth::service::authenticate(&state, &issued.token)
+        .await
+        .unwrap();
     assert!(principal.is_platform_admin());
     assert_eq!(principal.name, "管理员");
 }
@@ -101,12 +133,18 @@ async fn audit_verify_reports_tampering(backend: Backend) {
     let admin = app.platform_admin("root@example.org").await;
     app.create_tenant(&admin, "futian", "440304", None).await;
     app.create_tenant(&admin, "luohu", "440303", None).await;
-    audit::seal_pending(&app.state.db, app.clock.now()).await.unwrap();
+    audit::seal_pending(&app.state.db, app.clock.now())
+        .await
+        .unwrap();
 
     let url = app.database_url.clone();
     let intact = socorg(&["audit", "verify"], Some(&url), &app.data_dir, "");
     assert!(intact.status.success(), "{}", text(&intact));
-    assert!(text(&intact).contains("audit chain intact: 4 events sealed"), "{}", text(&intact));
+    assert!(
+        text(&intact).contains("audit chain intact: 4 events sealed"),
+        "{}",
+        text(&intact)
+    );
 
     let owner = app.owner_connection().await;
     owner
@@ -115,7 +153,11 @@ async fn audit_verify_reports_tampering(backend: Backend) {
         .unwrap();
     let broken = socorg(&["audit", "verify"], Some(&url), &app.data_dir, "");
     assert_eq!(broken.status.code(), Some(1));
-    assert!(text(&broken).contains("audit chain broken at seq 3"), "{}", text(&broken));
+    assert!(
+        text(&broken).contains("audit chain broken at seq 3"),
+        "{}",
+        text(&broken)
+    );
 }
 
 #[tokio::test]
@@ -134,7 +176,9 @@ async fn backup_copies_a_live_database() {
     // The server keeps working while and after the copy is taken.
     app.create_tenant(&admin, "luohu", "440303", None).await;
 
-    let copy = db::connect_owner(&socorg::config::sqlite_url(&target)).await.unwrap();
+    let copy = db::connect_owner(&socorg::config::sqlite_url(&target))
+        .await
+        .unwrap();
     let row = copy
         .query_one_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Sqlite,
@@ -145,7 +189,14 @@ async fn backup_copies_a_live_database() {
         .unwrap();
     assert_eq!(row.try_get::<String>("", "slugs").unwrap(), "futian");
 
-    let again = socorg(&["backup", target.to_str().unwrap()], Some(&app.database_url), &app.data_dir, "");
-    assert!(!again.status.success(), "an existing file is never overwritten");
-
+    let again = socorg(
+        &["backup", target.to_str().unwrap()],
+        Some(&app.database_url),
+        &app.data_dir,
+        "",
+    );
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
 }

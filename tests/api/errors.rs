@@ -11,7 +11,12 @@ crate::on_both_databases!(
     routing_and_parameter_errors,
 );
 
-async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> TestResponse {
+async fn raw_post(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> TestResponse {
     let response = app
         .client
         .post(app.url(path))
@@ -33,7 +38,13 @@ async fn malformed_and_mistyped_bodies(backend: Backend) {
     let empty = raw_post(&app, login, "application/json", "").await;
     empty.assert_problem(StatusCode::BAD_REQUEST, "malformed_json");
 
-    let wrong_type = raw_post(&app, login, "application/json", r#"{"email": 42, "password": "x"}"#).await;
+    let wrong_type = raw_post(
+        &app,
+        login,
+        "application/json",
+        r#"{"email": 42, "password": "x"}"#,
+    )
+    .await;
     wrong_type.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(wrong_type.problem_fields(), vec!["email"]);
     assert_eq!(wrong_type.body["errors"][0]["code"], "invalid_type");
@@ -94,7 +105,11 @@ async fn malformed_and_mistyped_bodies(backend: Backend) {
     assert_eq!(common.body["errors"][0]["field"], "password");
     assert_eq!(common.body["errors"][0]["code"], "too_common");
     let users = app.get("/api/v1/tenants/futian/users", Some(&admin)).await;
-    assert_eq!(users.body["items"], json!([]), "refused requests wrote nothing");
+    assert_eq!(
+        users.body["items"],
+        json!([]),
+        "refused requests wrote nothing"
+    );
 }
 
 async fn oversized_bodies_are_refused(backend: Backend) {
@@ -147,7 +162,9 @@ async fn routing_and_parameter_errors(backend: Backend) {
     app.get("/api/v1/tenants/futian/users/not-a-uuid", Some(&admin))
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
-    let bad_time = app.get("/api/v1/admin/audit?from=yesterday", Some(&admin)).await;
+    let bad_time = app
+        .get("/api/v1/admin/audit?from=yesterday", Some(&admin))
+        .await;
     bad_time.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
     assert_eq!(bad_time.problem_fields(), vec!["from"]);
 }

@@ -37,7 +37,9 @@ fn postgres_admin_url() -> String {
 
 /// `postgres://user@host:port/db?x` with the database replaced.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
     let scheme_end = base.find("://").map_or(0, |index| index + 3);
     let path_start = base[scheme_end..]
         .find('/')
@@ -67,7 +69,9 @@ impl Drop for PostgresDatabase {
             runtime.block_on(async move {
                 if let Ok(admin) = db::connect_owner(&admin_url).await {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                     let _ = admin.close().await;
                 }
@@ -124,9 +128,13 @@ impl TestApp {
         };
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("date"),
+            Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+                .single()
+                .expect("date"),
         ));
-        let app = App::build(config, clock.clone()).await.expect("build the app");
+        let app = App::build(config, clock.clone())
+            .await
+            .expect("build the app");
         let address = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -152,7 +160,9 @@ impl TestApp {
 
     /// A connection as the table owner, to look behind the application's back (tampering tests).
     pub async fn owner_connection(&self) -> DatabaseConnection {
-        db::connect_owner(&self.database_url).await.expect("owner connection")
+        db::connect_owner(&self.database_url)
+            .await
+            .expect("owner connection")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -191,9 +201,18 @@ impl TestApp {
     /// Logs in and returns the token, asserting success.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let response = self
-            .post("/api/v1/auth/login", None, json!({ "email": email, "password": password }))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": email, "password": password }),
+            )
             .await;
-        assert_eq!(response.status, StatusCode::OK, "login of {email}: {}", response.body);
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "login of {email}: {}",
+            response.body
+        );
         response.body["token"].as_str().expect("token").to_owned()
     }
 
@@ -211,7 +230,13 @@ impl TestApp {
     }
 
     /// Creates a tenant through the API as the given administrator.
-    pub async fn create_tenant(&self, token: &str, slug: &str, division: &str, parent: Option<&str>) -> Value {
+    pub async fn create_tenant(
+        &self,
+        token: &str,
+        slug: &str,
+        division: &str,
+        parent: Option<&str>,
+    ) -> Value {
         let response = self
             .post(
                 "/api/v1/tenants",
@@ -230,7 +255,13 @@ impl TestApp {
     }
 
     /// Adds a user with roles to a tenant (with the standard password) and logs them in.
-    pub async fn tenant_user(&self, admin_token: &str, tenant: &str, email: &str, roles: &[&str]) -> (String, String) {
+    pub async fn tenant_user(
+        &self,
+        admin_token: &str,
+        tenant: &str,
+        email: &str,
+        roles: &[&str],
+    ) -> (String, String) {
         let response = self
             .post(
                 &format!("/api/v1/tenants/{tenant}/users"),
@@ -285,10 +316,19 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_problem(&self, status: StatusCode, code: &str) {
         assert_eq!(self.status, status, "{}", self.text);
-        assert_eq!(self.content_type(), "application/problem+json", "{}", self.text);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.text
+        );
         assert_eq!(self.body["code"], code, "{}", self.text);
         assert_eq!(self.body["status"], status.as_u16(), "{}", self.text);
-        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "{}", self.text);
+        assert!(
+            self.body["title"].is_string() && self.body["detail"].is_string(),
+            "{}",
+            self.text
+        );
         assert_eq!(self.body["type"], format!("urn:socorg:problem:{code}"));
     }
 

@@ -1,5 +1,7 @@
 //! Black-box tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
+
 mod helpers;
 
 mod audit;

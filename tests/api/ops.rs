@@ -24,17 +24,24 @@ async fn health_readiness_and_metrics(backend: Backend) {
     assert!(metrics.content_type().starts_with("text/plain"));
     let text = metrics.text;
     assert!(
-        text.contains(r#"socorg_http_requests_total{method="GET",route="get_tenant",status="200"} 1"#),
+        text.contains(
+            r#"socorg_http_requests_total{method="GET",route="get_tenant",status="200"} 1"#
+        ),
         "{text}"
     );
     assert!(
-        text.contains(r#"socorg_http_requests_total{method="GET",route="get_tenant",status="404"} 1"#),
+        text.contains(
+            r#"socorg_http_requests_total{method="GET",route="get_tenant",status="404"} 1"#
+        ),
         "{text}"
     );
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
     assert!(text.contains(r#"socorg_http_request_duration_seconds_bucket{method="POST",route="create_tenant",le="+Inf"} 1"#), "{text}");
     for leaked in ["futian", "nowhere", "123"] {
-        assert!(!text.contains(leaked), "labels must not carry ids: {leaked}");
+        assert!(
+            !text.contains(leaked),
+            "labels must not carry ids: {leaked}"
+        );
     }
 
     // Every response carries a request id; a sane incoming one is kept.
@@ -63,7 +70,8 @@ async fn openapi_document_matches_the_snapshot() {
     let spec = app.get("/api/openapi.json", None).await;
     assert_eq!(spec.status, StatusCode::OK);
     let rendered = serde_json::to_string_pretty(&spec.body).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &rendered).unwrap();
     }
@@ -80,15 +88,23 @@ async fn openapi_document_matches_the_snapshot() {
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let id = operation["operationId"].as_str().unwrap_or_default();
-            assert!(!id.is_empty() && id == id.to_lowercase(), "{method} {path}: {id}");
             assert!(
-                operation["responses"]["default"]["content"]["application/problem+json"].is_object(),
+                !id.is_empty() && id == id.to_lowercase(),
+                "{method} {path}: {id}"
+            );
+            assert!(
+                operation["responses"]["default"]["content"]["application/problem+json"]
+                    .is_object(),
                 "{method} {path} documents its errors"
             );
         }
     }
     let get_tenant = &spec.body["paths"]["/tenants/{slug}"]["get"];
-    assert!(get_tenant["security"].to_string().contains("{}"), "{}", get_tenant["security"]);
+    assert!(
+        get_tenant["security"].to_string().contains("{}"),
+        "{}",
+        get_tenant["security"]
+    );
 
     let docs = app.get("/api/docs", None).await;
     assert_eq!(docs.status, StatusCode::OK);

@@ -49,9 +49,12 @@ async fn tenants_form_a_hierarchy_and_are_public(backend: Backend) {
     assert_eq!(city.status, StatusCode::CREATED, "{}", city.text);
     assert_eq!(city.body["time_zone"], "Asia/Shanghai", "default time zone");
     assert_eq!(city.body["parent"], serde_json::Value::Null);
-    app.create_tenant(&admin, "futian", "440304", Some("shenzhen")).await;
-    app.create_tenant(&admin, "luohu", "440303", Some("shenzhen")).await;
-    app.create_tenant(&admin, "shatou", "440304", Some("futian")).await;
+    app.create_tenant(&admin, "futian", "440304", Some("shenzhen"))
+        .await;
+    app.create_tenant(&admin, "luohu", "440303", Some("shenzhen"))
+        .await;
+    app.create_tenant(&admin, "shatou", "440304", Some("futian"))
+        .await;
     app.create_tenant(&admin, "guangzhou", "440100", None).await;
 
     let shatou = app.get("/api/v1/tenants/shatou", None).await;
@@ -89,7 +92,10 @@ async fn tenants_form_a_hierarchy_and_are_public(backend: Backend) {
             None => break,
         }
     }
-    assert_eq!(seen, vec!["futian", "guangzhou", "luohu", "shatou", "shenzhen"]);
+    assert_eq!(
+        seen,
+        vec!["futian", "guangzhou", "luohu", "shatou", "shenzhen"]
+    );
 
     // Public reads accept a token too, but not a bad one.
     app.get("/api/v1/tenants/futian", Some("sog_forged"))
@@ -116,7 +122,10 @@ async fn tenant_input_is_validated_field_by_field(backend: Backend) {
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let mut fields = response.problem_fields();
     fields.sort();
-    assert_eq!(fields, vec!["division_code", "name_zh", "slug", "time_zone"]);
+    assert_eq!(
+        fields,
+        vec!["division_code", "name_zh", "slug", "time_zone"]
+    );
 
     let orphan = app
         .post(
@@ -151,7 +160,11 @@ async fn tenant_input_is_validated_field_by_field(backend: Backend) {
     assert_eq!(smuggled.problem_fields(), vec!["id"]);
 
     let list = app.get("/api/v1/tenants", None).await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 0, "nothing half written");
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing half written"
+    );
 }
 
 async fn tenant_slugs_are_unique(backend: Backend) {
@@ -173,7 +186,10 @@ async fn tenant_slugs_are_unique(backend: Backend) {
     again.assert_problem(StatusCode::CONFLICT, "slug_taken");
     assert_eq!(again.problem_fields(), vec!["slug"]);
     let tenant = app.get("/api/v1/tenants/futian", None).await;
-    assert_eq!(tenant.body["name_zh"], "futian民政局", "the first one is untouched");
+    assert_eq!(
+        tenant.body["name_zh"], "futian民政局",
+        "the first one is untouched"
+    );
 }
 
 async fn only_platform_admins_create_tenants(backend: Backend) {
@@ -181,7 +197,12 @@ async fn only_platform_admins_create_tenants(backend: Backend) {
     let admin = app.platform_admin("root@example.org").await;
     app.create_tenant(&admin, "futian", "440304", None).await;
     let (_, registrar) = app
-        .tenant_user(&admin, "futian", "registrar@example.org", &["registry_admin"])
+        .tenant_user(
+            &admin,
+            "futian",
+            "registrar@example.org",
+            &["registry_admin"],
+        )
         .await;
     let body = json!({
         "slug": "child",
