@@ -49,6 +49,8 @@ enum Command {
         #[arg(long)]
         bind: Option<SocketAddr>,
     },
+    /// Run the job worker alone (`serve` runs one too).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage administrators.
@@ -113,6 +115,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => {
             let app = App::build(config, clock).await?;
             app.run_until(startup::shutdown_signal()).await?;
+        }
+        Command::Worker => {
+            let state = startup::prepare_state(config, clock).await?;
+            startup::run_worker(state, startup::shutdown_signal()).await;
         }
         Command::Migrate => {
             std::fs::create_dir_all(&config.data_dir)?;

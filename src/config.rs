@@ -59,6 +59,30 @@ pub struct Config {
     pub session_ttl_minutes: u32,
     /// `SOCORG_MAX_BODY_BYTES`: largest JSON request body accepted.
     pub max_body_bytes: usize,
+    /// `SOCORG_MAX_UPLOAD_BYTES`: largest document accepted.
+    pub max_upload_bytes: u64,
+    /// `SOCORG_SMTP_URL`: `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS),
+    /// `smtp://host:25` (plain, local relays only); user and password in the URL. Without it,
+    /// e-mail is written as `.eml` files to `<data dir>/outbox`.
+    pub smtp_url: Option<Secret>,
+    /// `SOCORG_MAIL_FROM`: the sender of every e-mail.
+    pub mail_from: String,
+    /// `SOCORG_S3_ENDPOINT`: when set, documents are kept in this S3-compatible service.
+    pub s3_endpoint: Option<String>,
+    /// `SOCORG_S3_BUCKET`.
+    pub s3_bucket: String,
+    /// `SOCORG_S3_REGION`.
+    pub s3_region: String,
+    /// `SOCORG_S3_ACCESS_KEY`.
+    pub s3_access_key: Option<Secret>,
+    /// `SOCORG_S3_SECRET_KEY`.
+    pub s3_secret_key: Option<Secret>,
+    /// `SOCORG_S3_PATH_STYLE`: address the bucket in the path rather than the host name.
+    pub s3_path_style: bool,
+    /// `SOCORG_JOB_LEASE_SECONDS`: a claimed job not finished within this time is run again.
+    pub job_lease_seconds: u32,
+    /// `SOCORG_JOB_MAX_ATTEMPTS`: attempts before a job is parked as failed.
+    pub job_max_attempts: u32,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -73,6 +97,17 @@ impl Default for Config {
             log: "info,sqlx=warn".to_owned(),
             session_ttl_minutes: 12 * 60,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 20 * 1024 * 1024,
+            smtp_url: None,
+            mail_from: "socorg <no-reply@socorg.localhost>".to_owned(),
+            s3_endpoint: None,
+            s3_bucket: "socorg".to_owned(),
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key: None,
+            s3_secret_key: None,
+            s3_path_style: true,
+            job_lease_seconds: 300,
+            job_max_attempts: 8,
             password_cost: PasswordCost::Production,
         }
     }
@@ -117,6 +152,18 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
         }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    pub fn documents_dir(&self) -> PathBuf {
+        self.data_dir.join("documents")
+    }
+
+    pub fn upload_tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,6 +1,7 @@
 //! socorg: a multi-tenant registry of social organisations and a marketplace in which governments
 //! buy services from them.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -8,8 +9,11 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod http;
+pub mod jobs;
+pub mod mail;
 pub mod startup;
 pub mod state;
 pub mod tenants;

@@ -13,7 +13,10 @@ use crate::{
     clock::SharedClock,
     config::{Config, redacted_url},
     db,
+    documents::DocumentStore,
     http::{self, metrics::Metrics},
+    jobs::Worker,
+    mail::Mailer,
     state::AppState,
 };
 
@@ -54,6 +57,10 @@ impl App {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let sealer = tokio::spawn(seal_audit_events(self.state.clone()));
+        let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = tokio::spawn(Worker::new(self.state.clone()).run_until(async {
+            let _ = worker_stopped.await;
+        }));
         info!(address = %self.local_addr, "socorg is listening");
         let acceptor = TcpAcceptor::from_std(self.listener)?;
         let served = Server::new_with_acceptor(acceptor)
@@ -63,6 +70,10 @@ impl App {
                 Some(SHUTDOWN_GRACE),
             )
             .await;
+        let _ = stop_worker.send(());
+        if let Err(error) = worker.await {
+            warn!(%error, "job worker ended abnormally");
+        }
         sealer.abort();
         if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
             warn!(%error, "final audit sealing failed");
@@ -89,13 +100,29 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
     let connection = db::connect_app(&url)
         .await
         .context("cannot connect to the database")?;
+    let mailer = Mailer::from_config(&config)?;
+    let documents = DocumentStore::from_config(&config)
+        .await
+        .context("cannot open the document store")?;
     Ok(AppState {
         db: connection,
         clock,
         passwords: PasswordHasher::new(config.password_cost),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
+        mailer,
+        documents,
     })
+}
+
+/// Runs only the job worker (and the audit sealer) until `shutdown` resolves: `socorg worker`.
+pub async fn run_worker(state: AppState, shutdown: impl Future<Output = ()> + Send) {
+    let sealer = tokio::spawn(seal_audit_events(state.clone()));
+    Worker::new(state.clone()).run_until(shutdown).await;
+    sealer.abort();
+    if let Err(error) = audit::seal_pending(&state.db, state.clock.now()).await {
+        warn!(%error, "final audit sealing failed");
+    }
 }
 
 async fn seal_audit_events(state: AppState) {

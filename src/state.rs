@@ -5,7 +5,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::password::PasswordHasher, clock::SharedClock, config::Config, http::metrics::Metrics,
+    auth::password::PasswordHasher, clock::SharedClock, config::Config, documents::DocumentStore,
+    http::metrics::Metrics, mail::Mailer,
 };
 
 #[derive(Clone)]
@@ -16,4 +17,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub passwords: PasswordHasher,
     pub metrics: Arc<Metrics>,
+    pub mailer: Mailer,
+    pub documents: DocumentStore,
 }

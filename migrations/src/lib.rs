@@ -7,6 +7,7 @@
 pub use sea_orm_migration::{MigrationTrait, MigratorTrait, async_trait};
 
 mod m20261129_000001_platform_core;
+mod m20261129_000002_jobs_mail_documents;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -16,6 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_platform_core::Migration)]
+        vec![
+            Box::new(m20261129_000001_platform_core::Migration),
+            Box::new(m20261129_000002_jobs_mail_documents::Migration),
+        ]
     }
 }

@@ -95,3 +95,16 @@ pub async fn delete_sessions_of(db: &impl ConnectionTrait, user_id: Uuid) -> Res
         .await?;
     Ok(result.rows_affected)
 }
+
+pub async fn delete_sessions_of_except(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep_session_id: Uuid,
+) -> Result<u64, DbErr> {
+    let result = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep_session_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

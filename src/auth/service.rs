@@ -161,6 +161,23 @@ pub async fn logout(state: &AppState, principal: &Principal) -> Result<(), AuthE
     Ok(())
 }
 
+/// The account with this (normalised) address, if any.
+pub async fn find_user_by_email(
+    db: &impl sea_orm::ConnectionTrait,
+    email: &str,
+) -> Result<Option<entities::user::Model>, sea_orm::DbErr> {
+    repo::find_user_by_email(db, &normalise_email(email)).await
+}
+
+/// Revokes every token of a user except the one in use; part of the caller's transaction.
+pub async fn revoke_other_sessions(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    keep_session_id: Uuid,
+) -> Result<u64, sea_orm::DbErr> {
+    repo::delete_sessions_of_except(db, user_id, keep_session_id).await
+}
+
 /// Revokes every token of a user; part of the caller's transaction.
 pub async fn revoke_all_sessions(
     db: &impl sea_orm::ConnectionTrait,

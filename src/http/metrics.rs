@@ -18,6 +18,7 @@ struct Latency {
 struct Registry {
     requests: BTreeMap<(String, &'static str, u16), u64>,
     latency: BTreeMap<(String, &'static str), Latency>,
+    job_failures: BTreeMap<String, u64>,
 }
 
 /// Counters shared by all requests.
@@ -48,6 +49,15 @@ impl Metrics {
         }
         latency.count += 1;
         latency.sum_seconds += seconds;
+    }
+
+    /// Counts a failed job attempt.
+    pub fn job_failed(&self, kind: &str) {
+        let mut registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *registry.job_failures.entry(kind.to_owned()).or_default() += 1;
     }
 
     /// The Prometheus text exposition format (version 0.0.4).
@@ -91,8 +101,24 @@ impl Metrics {
                 latency.count
             );
         }
+        out.push_str("# HELP socorg_job_failures_total Failed job attempts in this process.\n");
+        out.push_str("# TYPE socorg_job_failures_total counter\n");
+        for (kind, count) in &registry.job_failures {
+            let _ = writeln!(out, "socorg_job_failures_total{{kind=\"{kind}\"}} {count}");
+        }
         out
     }
+}
+
+/// The queue depth gauge, from counts per state.
+pub fn render_job_depth(depth: &[(&str, u64)]) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP socorg_jobs Jobs in the queue by state.\n");
+    out.push_str("# TYPE socorg_jobs gauge\n");
+    for (state, count) in depth {
+        let _ = writeln!(out, "socorg_jobs{{state=\"{state}\"}} {count}");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -19,25 +19,39 @@ use poem_openapi::{OpenApiService, OperationId};
 use tracing::Instrument;
 
 use crate::{
+    accounts::{self, api::AccountApi},
     audit::api::AuditApi,
     auth::api::AuthApi,
+    documents::api::DocumentApi,
     error::{ApiError, problem_from_poem_error},
+    jobs::api::JobApi,
     state::AppState,
     tenants::api::TenantApi,
     users::api::UserApi,
 };
 use json::BodyLimit;
 
-pub type Apis = (AuthApi, TenantApi, UserApi, AuditApi);
+pub type Apis = (
+    AuthApi,
+    AccountApi,
+    TenantApi,
+    UserApi,
+    DocumentApi,
+    AuditApi,
+    JobApi,
+);
 
 /// The OpenAPI service of the JSON API (served under `/api/v1`).
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             AuthApi::new(state.clone()),
+            AccountApi::new(state.clone()),
             TenantApi::new(state.clone()),
             UserApi::new(state.clone()),
+            DocumentApi::new(state.clone()),
             AuditApi::new(state.clone()),
+            JobApi::new(state.clone()),
         ),
         "socorg",
         env!("CARGO_PKG_VERSION"),
@@ -63,6 +77,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
+        .nest("/account", accounts::pages::routes())
         .data(state);
     with_edge_layers(routes, body_limit, metrics)
 }
@@ -169,6 +184,9 @@ fn route_label(response: &Response, path: &str, status: StatusCode) -> &'static 
         "/readyz" => "readyz",
         "/metrics" => "metrics",
         "/api/openapi.json" => "openapi",
+        "/account/verify" => "account_verify_page",
+        "/account/reset-password" => "account_reset_password_page",
+        "/account/forgot-password" => "account_forgot_password_page",
         _ if path.starts_with("/api/docs") => "api_docs",
         _ if status == StatusCode::NOT_FOUND => "unmatched",
         _ => "other",

@@ -8,7 +8,7 @@ use poem::{
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::{jobs, state::AppState};
 
 /// The process is up.
 #[handler]
@@ -34,8 +34,13 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub fn metrics(Data(state): Data<&AppState>) -> Response {
+pub async fn metrics(Data(state): Data<&AppState>) -> Response {
+    let mut text = state.metrics.render();
+    match jobs::queue::depth(&state.db).await {
+        Ok(depth) => text.push_str(&super::metrics::render_job_depth(&depth)),
+        Err(error) => tracing::warn!(%error, "job queue depth unavailable"),
+    }
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(text)
 }

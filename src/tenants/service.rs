@@ -172,6 +172,15 @@ pub async fn get_tenant(state: &AppState, slug: &str) -> Result<TenantRef, Tenan
     with_parent_slug(&state.db, model).await
 }
 
+pub async fn get_tenant_by_id(state: &AppState, id: Uuid) -> Result<TenantRef, TenantError> {
+    let model = repo::find_by_ids(&state.db, vec![id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(TenantError::NotFound)?;
+    with_parent_slug(&state.db, model).await
+}
+
 /// A page of tenants ordered by slug; `parent` narrows to the children of one tenant.
 pub async fn list_tenants(
     state: &AppState,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{dto::GrantView, repo};
 use crate::{
+    accounts::{AccountEmail, AccountEmailJob},
     audit::{self, AuditEvent},
     auth::{
         password::{NewPassword, PasswordRejection},
@@ -17,6 +18,7 @@ use crate::{
     authz::{Grant, Principal, Role},
     db::{self, Scope, is_unique_violation},
     error::ApiError,
+    jobs,
     state::AppState,
     tenants::{self, TenantError, TenantRef},
     types::Email,
@@ -164,6 +166,18 @@ pub async fn create_tenant_user(
                 Err(error) if is_unique_violation(&error) => return Err(UserError::EmailTaken),
                 result => result?,
             }
+            if user.password_hash.is_none() {
+                jobs::enqueue(
+                    &transaction,
+                    now,
+                    &AccountEmailJob {
+                        user_id: user.id,
+                        email: AccountEmail::SetPassword,
+                    },
+                    state.config.job_max_attempts,
+                )
+                .await?;
+            }
             audit::record(
                 &transaction,
                 AuditEvent::new(now, "user", user.id, "create")
@@ -294,6 +308,14 @@ pub async fn remove_tenant_grant(
     .await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// A user by id, for services that act on behalf of the system (e-mail jobs).
+pub async fn find_user(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    repo::find_by_id(&state.db, user_id).await
 }
 
 /// Every user (platform administrators only).

@@ -1,0 +1,37 @@
+//! Queries on documents.
+
+use entities::document;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use uuid::Uuid;
+
+pub async fn insert(db: &impl ConnectionTrait, model: document::Model) -> Result<(), DbErr> {
+    document::Entity::insert(document::ActiveModel {
+        id: Set(model.id),
+        tenant_id: Set(model.tenant_id),
+        owner_type: Set(model.owner_type),
+        owner_id: Set(model.owner_id),
+        visibility: Set(model.visibility),
+        storage_key: Set(model.storage_key),
+        file_name: Set(model.file_name),
+        content_type: Set(model.content_type),
+        size_bytes: Set(model.size_bytes),
+        sha256: Set(model.sha256),
+        uploaded_by: Set(model.uploaded_by),
+        created_at: Set(model.created_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<document::Model>, DbErr> {
+    document::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(document::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
