@@ -83,6 +83,9 @@ pub struct Config {
     pub job_lease_seconds: u32,
     /// `SOCORG_JOB_MAX_ATTEMPTS`: attempts before a job is parked as failed.
     pub job_max_attempts: u32,
+    /// `SOCORG_WORKER_IN_SERVE`: whether `serve` runs a job worker itself; turn it off when
+    /// separate `socorg worker` processes do the work.
+    pub worker_in_serve: bool,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -108,6 +111,7 @@ impl Default for Config {
             s3_path_style: true,
             job_lease_seconds: 300,
             job_max_attempts: 8,
+            worker_in_serve: true,
             password_cost: PasswordCost::Production,
         }
     }

@@ -33,12 +33,16 @@ pub struct App {
 
 impl App {
     /// Creates the data folder, migrates the database, connects and binds the listening socket.
-    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<App> {
-        let state = prepare_state(config, clock).await?;
-        let listener = std::net::TcpListener::bind(state.config.bind)
-            .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+    pub async fn build(mut config: Config, clock: SharedClock) -> anyhow::Result<App> {
+        let listener = std::net::TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
+        // Links in e-mails must reach this server, also when the port was chosen by the system.
+        if config.public_url.is_none() {
+            config.public_url = Some(format!("http://{local_addr}"));
+        }
+        let state = prepare_state(config, clock).await?;
         Ok(App {
             listener,
             local_addr,
@@ -58,9 +62,11 @@ impl App {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let sealer = tokio::spawn(seal_audit_events(self.state.clone()));
         let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(Worker::new(self.state.clone()).run_until(async {
-            let _ = worker_stopped.await;
-        }));
+        let worker = self.state.config.worker_in_serve.then(|| {
+            tokio::spawn(Worker::new(self.state.clone()).run_until(async {
+                let _ = worker_stopped.await;
+            }))
+        });
         info!(address = %self.local_addr, "socorg is listening");
         let acceptor = TcpAcceptor::from_std(self.listener)?;
         let served = Server::new_with_acceptor(acceptor)
@@ -71,7 +77,9 @@ impl App {
             )
             .await;
         let _ = stop_worker.send(());
-        if let Err(error) = worker.await {
+        if let Some(worker) = worker
+            && let Err(error) = worker.await
+        {
             warn!(%error, "job worker ended abnormally");
         }
         sealer.abort();

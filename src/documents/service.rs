@@ -229,13 +229,13 @@ async fn store_received(
     let content = tokio::fs::read(&received.path).await?;
     let detected = sniff::detect(&content).ok_or(DocumentError::UnsupportedType)?;
     drop(content);
-    if let Some(claimed) = sniff::claimed(new.claimed_type.as_deref()) {
-        if claimed != detected {
-            return Err(DocumentError::ContentMismatch {
-                claimed,
-                detected: detected.to_owned(),
-            });
-        }
+    if let Some(claimed) = sniff::claimed(new.claimed_type.as_deref())
+        && claimed != detected
+    {
+        return Err(DocumentError::ContentMismatch {
+            claimed,
+            detected: detected.to_owned(),
+        });
     }
     let key = store::new_key();
     state

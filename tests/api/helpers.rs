@@ -124,6 +124,8 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: Some(Secret::new(database_url.clone())),
             password_cost: PasswordCost::Low,
+            // Tests drive the worker themselves (`run_jobs`), so that nothing runs behind them.
+            worker_in_serve: false,
             ..Config::default()
         };
         adjust(&mut config);
@@ -163,6 +165,14 @@ impl TestApp {
         db::connect_owner(&self.database_url)
             .await
             .expect("owner connection")
+    }
+
+    /// Runs every job that is due by the test clock, like the worker would.
+    pub async fn run_jobs(&self) -> socorg::jobs::worker::WorkerPass {
+        socorg::jobs::Worker::new(self.state.clone())
+            .run_due()
+            .await
+            .expect("job worker pass")
     }
 
     pub fn url(&self, path: &str) -> String {

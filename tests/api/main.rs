@@ -3,12 +3,17 @@
 #![allow(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 
 mod helpers;
+mod services;
+
+mod accounts;
 
 mod audit;
 mod auth;
 mod authorization;
 mod cli;
+mod documents;
 mod errors;
+mod jobs;
 mod migrations;
 mod ops;
 mod tenants;
