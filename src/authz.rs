@@ -162,6 +162,20 @@ impl Principal {
         }
     }
 
+    /// 403 `email_unverified` until the caller has confirmed their address; required before
+    /// applying for anything.
+    pub fn require_verified_email(&self) -> Result<(), ApiError> {
+        if self.email_verified {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                poem::http::StatusCode::FORBIDDEN,
+                "email_unverified",
+                "confirm your e-mail address first; the link was sent when you signed up",
+            ))
+        }
+    }
+
     pub fn has_tenant_role(&self, tenant_id: Uuid, role: Role) -> bool {
         self.grants
             .iter()
