@@ -6,6 +6,7 @@
 
 pub use sea_orm_migration::{MigrationTrait, MigratorTrait, async_trait};
 
+mod columns;
 mod m20261129_000001_platform_core;
 mod m20261129_000002_jobs_mail_documents;
 mod postgres_app_role;

@@ -8,6 +8,8 @@ use sea_orm_migration::{
 
 use sea_orm_migration::sea_orm;
 
+use crate::columns::{text, text_null, timestamp, timestamp_null, uuid_pk};
+
 use crate::postgres_app_role;
 
 #[derive(DeriveMigrationName)]
@@ -96,36 +98,6 @@ enum AuditChainHead {
     Seq,
     Hash,
     SealedAt,
-}
-
-fn timestamp(column: impl sea_orm_migration::sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn timestamp_null(column: impl sea_orm_migration::sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .null()
-        .take()
-}
-
-fn uuid_pk(column: impl sea_orm_migration::sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .take()
-}
-
-fn text(column: impl sea_orm_migration::sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(column).text().not_null().take()
-}
-
-fn text_null(column: impl sea_orm_migration::sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(column).text().null().take()
 }
 
 #[async_trait::async_trait]

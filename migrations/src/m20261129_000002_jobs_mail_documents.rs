@@ -8,6 +8,8 @@ use sea_orm_migration::{
 
 use sea_orm_migration::sea_orm;
 
+use crate::columns::{text, text_null, timestamp, timestamp_null, uuid_pk};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -71,28 +73,6 @@ enum Tenants {
     Id,
 }
 
-fn timestamp(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn timestamp_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .null()
-        .take()
-}
-
-fn text(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).text().not_null().take()
-}
-
-fn text_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).text().null().take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -100,7 +80,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Jobs::Table)
-                    .col(ColumnDef::new(Jobs::Id).uuid().not_null().primary_key())
+                    .col(uuid_pk(Jobs::Id))
                     .col(text(Jobs::Kind))
                     .col(text(Jobs::Payload))
                     .col(text(Jobs::State))

@@ -1,0 +1,34 @@
+//! Column shapes every migration uses, so both databases get the same types.
+
+use sea_orm_migration::sea_query::{ColumnDef, IntoIden};
+
+/// `timestamptz NOT NULL` (text on SQLite).
+pub fn timestamp(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+pub fn timestamp_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .null()
+        .take()
+}
+
+pub fn uuid_pk(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .take()
+}
+
+pub fn text(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).text().not_null().take()
+}
+
+pub fn text_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).text().null().take()
+}
