@@ -3,10 +3,17 @@
 pub mod account_token;
 pub mod audit_chain_head;
 pub mod audit_event;
+pub mod complaint;
+pub mod counter;
+pub mod disclosure;
 pub mod document;
 pub mod grant;
 pub mod job;
 pub mod login_throttle;
+pub mod organisation;
+pub mod organisation_application;
+pub mod organisation_event;
+pub mod registration_application;
 pub mod session;
 pub mod tenant;
 pub mod user;

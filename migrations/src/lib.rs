@@ -9,6 +9,7 @@ pub use sea_orm_migration::{MigrationTrait, MigratorTrait, async_trait};
 mod columns;
 mod m20261129_000001_platform_core;
 mod m20261129_000002_jobs_mail_documents;
+mod m20261129_000003_registry;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_platform_core::Migration),
             Box::new(m20261129_000002_jobs_mail_documents::Migration),
+            Box::new(m20261129_000003_registry::Migration),
         ]
     }
 }
