@@ -288,6 +288,14 @@ async fn store_received(
     Ok(model)
 }
 
+/// A document by id, whoever may see it; for services that check their own rules.
+pub async fn find_document(
+    state: &AppState,
+    id: Uuid,
+) -> Result<Option<document::Model>, sea_orm::DbErr> {
+    repo::find(&state.db, id).await
+}
+
 /// The document if the caller may read it; 404 otherwise (never revealing that it exists).
 pub async fn readable_document(
     state: &AppState,

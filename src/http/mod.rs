@@ -22,6 +22,7 @@ use crate::{
     accounts::{self, api::AccountApi},
     audit::api::AuditApi,
     auth::api::AuthApi,
+    disclosures::api::DisclosureApi,
     documents::api::DocumentApi,
     error::{ApiError, problem_from_poem_error},
     jobs::api::JobApi,
@@ -37,6 +38,7 @@ pub type Apis = (
     TenantApi,
     UserApi,
     DocumentApi,
+    DisclosureApi,
     AuditApi,
     JobApi,
 );
@@ -50,6 +52,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             TenantApi::new(state.clone()),
             UserApi::new(state.clone()),
             DocumentApi::new(state.clone()),
+            DisclosureApi::new(state.clone()),
             AuditApi::new(state.clone()),
             JobApi::new(state.clone()),
         ),

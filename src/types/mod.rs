@@ -2,13 +2,15 @@
 
 mod division_code;
 mod email;
+mod names;
 mod slug;
 mod uscc;
 
 pub use division_code::DivisionCode;
 pub use email::Email;
+pub use names::name_key;
 pub use slug::TenantSlug;
-pub use uscc::Uscc;
+pub use uscc::{Uscc, UsccError};
 
 /// Trims a required text field and checks its length in characters.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, &'static str> {

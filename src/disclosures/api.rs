@@ -1,0 +1,178 @@
+//! `/api/v1/disclosures` and `/api/v1/tenants/{slug}/disclosures`.
+
+use chrono::NaiveDate;
+use poem_openapi::{
+    ApiResponse, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{
+    dto::{DisclosureList, DisclosureResponse, PublishDisclosureRequest},
+    repo::DisclosureFilter,
+    service::{self, Category, NewDisclosure},
+};
+use crate::{
+    error::{ApiError, ApiResult, FieldError},
+    http::{
+        json::JsonBody,
+        paging::PageRequest,
+        security::{BearerAuth, OptionalBearerAuth},
+    },
+    state::AppState,
+    types::required_text,
+};
+
+#[derive(Tags)]
+enum DisclosureTags {
+    /// Public disclosure records (信息公开).
+    Disclosures,
+}
+
+#[derive(ApiResponse)]
+enum PublishResponse {
+    /// Published.
+    #[oai(status = 201)]
+    Created(Json<DisclosureResponse>),
+}
+
+pub struct DisclosureApi {
+    state: AppState,
+}
+
+impl DisclosureApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+#[OpenApi(tag = "DisclosureTags::Disclosures")]
+impl DisclosureApi {
+    /// Disclosures, newest first. `index_no` finds one record by its index number.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/disclosures",
+        method = "get",
+        operation_id = "list_disclosures"
+    )]
+    async fn list_disclosures(
+        &self,
+        auth: OptionalBearerAuth,
+        /// A tenant's slug; its children's records are included.
+        tenant: Query<Option<String>>,
+        category: Query<Option<String>>,
+        index_no: Query<Option<String>>,
+        subject_type: Query<Option<String>>,
+        subject_id: Query<Option<String>>,
+        /// Written on or after this date.
+        from: Query<Option<NaiveDate>>,
+        /// Written on or before this date.
+        to: Query<Option<NaiveDate>>,
+        limit: Query<Option<u32>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<DisclosureList>> {
+        auth.principal(&self.state).await?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
+        if let Some(category) = &category.0
+            && Category::parse(category).is_none()
+        {
+            return Err(ApiError::field(
+                "category",
+                "invalid",
+                "not a disclosure category",
+            ));
+        }
+        let before_id = match &page.after {
+            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
+                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
+            })?),
+            None => None,
+        };
+        let filter = DisclosureFilter {
+            tenants: None,
+            category: category.0,
+            index_no: index_no.0,
+            subject_type: subject_type.0,
+            subject_id: subject_id.0,
+            from: from.0,
+            to: to.0,
+            before_id,
+        };
+        let views =
+            service::list_disclosures(&self.state, tenant.0.as_deref(), filter, page.fetch_limit())
+                .await?;
+        let (views, next_cursor) = page.finish(views, |view| view.model.id.to_string());
+        Ok(Json(DisclosureList {
+            items: views.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }))
+    }
+
+    /// One disclosure record.
+    #[oai(
+        path = "/disclosures/:id",
+        method = "get",
+        operation_id = "get_disclosure"
+    )]
+    async fn get_disclosure(
+        &self,
+        auth: OptionalBearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<DisclosureResponse>> {
+        auth.principal(&self.state).await?;
+        Ok(Json(
+            service::get_disclosure(&self.state, id.0).await?.into(),
+        ))
+    }
+
+    /// Publish a policy document, or a correction superseding an earlier record (registry
+    /// administrators of the tenant).
+    #[oai(
+        path = "/tenants/:slug/disclosures",
+        method = "post",
+        operation_id = "publish_disclosure"
+    )]
+    async fn publish_disclosure(
+        &self,
+        auth: BearerAuth,
+        slug: Path<String>,
+        body: JsonBody<PublishDisclosureRequest>,
+    ) -> ApiResult<PublishResponse> {
+        let principal = auth.principal(&self.state).await?;
+        let request = body.0;
+        let mut errors = Vec::new();
+        let title = required_text(&request.title, 300)
+            .map_err(|code| errors.push(FieldError::new("title", code, "1-300 characters")))
+            .ok();
+        let body_text = request.body.trim().to_owned();
+        if body_text.is_empty() {
+            errors.push(FieldError::new("body", "required", "the body is required"));
+        }
+        let (Some(title), true) = (title, errors.is_empty()) else {
+            return Err(ApiError::validation(errors));
+        };
+        let new = NewDisclosure {
+            category: Category::Policy,
+            title,
+            body: body_text,
+            written_on: request.written_on,
+            document_number: request
+                .document_number
+                .map(|number| number.trim().to_owned())
+                .filter(|number| !number.is_empty()),
+            subject_terms: request
+                .subject_terms
+                .into_iter()
+                .map(|term| term.trim().to_owned())
+                .filter(|term| !term.is_empty())
+                .collect(),
+            attachments: request.attachments,
+            subject: None,
+            supersedes: request.supersedes,
+            created_by: None,
+        };
+        let view = service::publish_by_administrator(&self.state, &principal, &slug.0, new).await?;
+        Ok(PublishResponse::Created(Json(view.into())))
+    }
+}

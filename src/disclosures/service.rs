@@ -1,0 +1,278 @@
+//! Publishing and reading disclosures.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::disclosure;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::repo::{self, DisclosureFilter};
+use crate::{
+    audit::{self, AuditEvent},
+    authz::Principal,
+    counters,
+    db::{self, Scope},
+    error::ApiError,
+    state::AppState,
+    tenants::{self, TenantRef},
+};
+
+/// What a disclosure is about (分类).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Registration,
+    Change,
+    AbnormalListing,
+    AbnormalDelisting,
+    Deregistration,
+    Revocation,
+    Policy,
+}
+
+impl Category {
+    pub const ALL: [Category; 7] = [
+        Category::Registration,
+        Category::Change,
+        Category::AbnormalListing,
+        Category::AbnormalDelisting,
+        Category::Deregistration,
+        Category::Revocation,
+        Category::Policy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Registration => "registration",
+            Category::Change => "change",
+            Category::AbnormalListing => "abnormal_listing",
+            Category::AbnormalDelisting => "abnormal_delisting",
+            Category::Deregistration => "deregistration",
+            Category::Revocation => "revocation",
+            Category::Policy => "policy",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Category::ALL
+            .into_iter()
+            .find(|category| category.as_str() == value)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::Registration => "成立登记公告",
+            Category::Change => "变更登记公告",
+            Category::AbnormalListing => "列入活动异常名录",
+            Category::AbnormalDelisting => "移出活动异常名录",
+            Category::Deregistration => "注销登记公告",
+            Category::Revocation => "撤销登记公告",
+            Category::Policy => "政策文件",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Category::Registration => "Registration announcement",
+            Category::Change => "Change of registration",
+            Category::AbnormalListing => "Listed as abnormal",
+            Category::AbnormalDelisting => "Removed from the abnormal list",
+            Category::Deregistration => "Deregistration",
+            Category::Revocation => "Revocation",
+            Category::Policy => "Policy document",
+        }
+    }
+}
+
+/// A disclosure to publish.
+#[derive(Debug, Clone)]
+pub struct NewDisclosure {
+    pub category: Category,
+    pub title: String,
+    pub body: String,
+    /// 成文日期; the publication date in the tenant's time zone when `None`.
+    pub written_on: Option<NaiveDate>,
+    pub document_number: Option<String>,
+    pub subject_terms: Vec<String>,
+    pub attachments: Vec<Uuid>,
+    /// What it concerns: (`organisation`, id), …
+    pub subject: Option<(&'static str, String)>,
+    pub supersedes: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+}
+
+/// The publisher code of a tenant: its own credit code, or its division code.
+pub fn publisher_code(tenant: &TenantRef) -> String {
+    tenant
+        .model
+        .org_code
+        .clone()
+        .unwrap_or_else(|| tenant.model.division_code.clone())
+}
+
+/// Today in the tenant's time zone.
+pub fn local_date(tenant: &TenantRef, at: DateTime<Utc>) -> NaiveDate {
+    tenant.model.time_zone.parse::<chrono_tz::Tz>().map_or_else(
+        |_| at.date_naive(),
+        |zone| at.with_timezone(&zone).date_naive(),
+    )
+}
+
+/// Publishes a disclosure inside the caller's transaction, numbering it in the publisher's
+/// sequence for the year.
+pub async fn publish(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRef,
+    now: DateTime<Utc>,
+    new: NewDisclosure,
+) -> Result<disclosure::Model, DbErr> {
+    let published_on = local_date(tenant, now);
+    let year = published_on.format("%Y").to_string();
+    let code = publisher_code(tenant);
+    let sequence = counters::next(db, &format!("disclosure:{code}:{year}")).await?;
+    let model = disclosure::Model {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id(),
+        index_no: format!("{code}/{year}-{sequence:05}"),
+        category: new.category.as_str().to_owned(),
+        publisher: tenant.model.name_zh.clone(),
+        written_on: new.written_on.unwrap_or(published_on),
+        published_at: now,
+        document_number: new.document_number,
+        subject_terms: serde_json::to_string(&new.subject_terms).unwrap_or_else(|_| "[]".into()),
+        title: new.title,
+        body: new.body,
+        attachments: serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()),
+        subject_type: new.subject.as_ref().map(|(kind, _)| (*kind).to_owned()),
+        subject_id: new.subject.map(|(_, id)| id),
+        supersedes_id: new.supersedes,
+        created_by: new.created_by,
+    };
+    repo::insert(db, model.clone()).await?;
+    audit::record(
+        db,
+        AuditEvent::new(now, "disclosure", model.id, "publish")
+            .actor_opt(new.created_by)
+            .tenant(tenant.id())
+            .data(serde_json::json!({
+                "index_no": model.index_no,
+                "category": model.category,
+                "title": model.title,
+                "supersedes": model.supersedes_id,
+            })),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// A disclosure with what the public needs around it.
+pub struct DisclosureView {
+    pub model: disclosure::Model,
+    pub tenant_slug: String,
+    pub superseded_by: Option<Uuid>,
+}
+
+pub async fn get_disclosure(state: &AppState, id: Uuid) -> Result<DisclosureView, ApiError> {
+    let model = repo::find(&state.db, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let tenant = tenants::service::get_tenant_by_id(state, model.tenant_id).await?;
+    let superseded_by = repo::superseded_by(&state.db, id).await?;
+    Ok(DisclosureView {
+        model,
+        tenant_slug: tenant.model.slug,
+        superseded_by,
+    })
+}
+
+/// Public listing; `tenant` includes the tenants below it.
+pub async fn list_disclosures(
+    state: &AppState,
+    tenant: Option<&str>,
+    mut filter: DisclosureFilter,
+    limit: u64,
+) -> Result<Vec<DisclosureView>, ApiError> {
+    if let Some(slug) = tenant {
+        let tenant = tenants::service::get_tenant(state, slug).await?;
+        filter.tenants = Some(tenants::repo::subtree_ids(&state.db, &[tenant.id()]).await?);
+    }
+    let models = repo::list(&state.db, filter, limit).await?;
+    let tenant_ids: Vec<Uuid> = models.iter().map(|model| model.tenant_id).collect();
+    let tenants = tenants::repo::find_by_ids(&state.db, tenant_ids).await?;
+    Ok(models
+        .into_iter()
+        .map(|model| DisclosureView {
+            tenant_slug: tenants
+                .iter()
+                .find(|tenant| tenant.id == model.tenant_id)
+                .map(|tenant| tenant.slug.clone())
+                .unwrap_or_default(),
+            model,
+            superseded_by: None,
+        })
+        .collect())
+}
+
+/// An administrator's own publication: a policy document, or a correction of an earlier record
+/// of the same tenant (which it supersedes).
+pub async fn publish_by_administrator(
+    state: &AppState,
+    principal: &Principal,
+    slug: &str,
+    mut new: NewDisclosure,
+) -> Result<DisclosureView, ApiError> {
+    let tenant = tenants::service::get_tenant(state, slug).await?;
+    principal
+        .tenant_access(&tenant.position())
+        .require_manage()?;
+    if let Some(earlier) = new.supersedes {
+        let earlier = repo::find(&state.db, earlier)
+            .await?
+            .filter(|earlier| earlier.tenant_id == tenant.id())
+            .ok_or_else(|| {
+                ApiError::field(
+                    "supersedes",
+                    "not_found",
+                    "no disclosure of this tenant has this id",
+                )
+            })?;
+        if repo::superseded_by(&state.db, earlier.id).await?.is_some() {
+            return Err(ApiError::conflict(
+                "already_superseded",
+                Some("supersedes"),
+                "this disclosure has already been superseded; correct the latest version",
+            ));
+        }
+        new.subject = earlier
+            .subject_type
+            .clone()
+            .and_then(|kind| match kind.as_str() {
+                "organisation" => Some("organisation"),
+                _ => None,
+            })
+            .zip(earlier.subject_id.clone());
+    }
+    for attachment in &new.attachments {
+        let document = crate::documents::service::find_document(state, *attachment).await?;
+        let usable = document.as_ref().is_some_and(|document| {
+            document.tenant_id == tenant.id() && document.visibility == "public"
+        });
+        if !usable {
+            return Err(ApiError::field(
+                "attachments",
+                "not_found",
+                format!("{attachment} is not a public document of this tenant"),
+            ));
+        }
+    }
+    new.created_by = Some(principal.user_id);
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    let model = publish(&transaction, &tenant, now, new).await?;
+    transaction.commit().await?;
+    Ok(DisclosureView {
+        model,
+        tenant_slug: tenant.model.slug,
+        superseded_by: None,
+    })
+}
