@@ -176,6 +176,20 @@ impl Principal {
         }
     }
 
+    /// Whether the caller holds any role in the organisation.
+    pub fn has_organisation_role(&self, organisation_id: Uuid) -> bool {
+        self.grants
+            .iter()
+            .any(|grant| grant.organisation_id == Some(organisation_id))
+    }
+
+    /// Whether the caller administers the organisation.
+    pub fn is_organisation_admin(&self, organisation_id: Uuid) -> bool {
+        self.grants.iter().any(|grant| {
+            grant.role == Role::OrgAdmin && grant.organisation_id == Some(organisation_id)
+        })
+    }
+
     pub fn has_tenant_role(&self, tenant_id: Uuid, role: Role) -> bool {
         self.grants
             .iter()

@@ -59,6 +59,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<FieldError>,
+    /// For a refused state transition, the state the object is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub current_state: Option<String>,
 }
 
 /// An error as the HTTP API reports it.
@@ -70,6 +74,7 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after_seconds: Option<u64>,
+    current_state: Option<String>,
 }
 
 impl ApiError {
@@ -80,6 +85,19 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_seconds: None,
+            current_state: None,
+        }
+    }
+
+    /// 409 `invalid_transition`: the object is in a state that does not allow this action.
+    pub fn invalid_transition(what: &str, current: &str, action: &str) -> Self {
+        Self {
+            current_state: Some(current.to_owned()),
+            ..Self::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                format!("the {what} is {current}; it cannot be {action}"),
+            )
         }
     }
 
@@ -196,6 +214,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             errors: self.errors.clone(),
+            current_state: self.current_state.clone(),
         }
     }
 }

@@ -9,7 +9,7 @@ mod repo;
 pub mod service;
 pub mod sniff;
 pub mod store;
-mod upload;
+pub mod upload;
 
 pub use service::{DeleteObjectJob, DocumentError, delete_object_job};
 pub use store::DocumentStore;

@@ -210,8 +210,22 @@ pub async fn upload_tenant_document(
     principal
         .tenant_access(&tenant.position())
         .require_manage()?;
+    let owner = ("tenant", tenant.id().to_string());
+    store_for_owner(state, principal, &tenant, owner, new, reader).await
+}
+
+/// Receives and stores a document belonging to `owner` (`(type, id)`), inside `tenant`. The
+/// caller has already decided that `principal` may attach documents to that owner.
+pub async fn store_for_owner(
+    state: &AppState,
+    principal: &Principal,
+    tenant: &TenantRef,
+    owner: (&'static str, String),
+    new: NewDocument,
+    reader: impl AsyncRead + Unpin,
+) -> Result<document::Model, DocumentError> {
     let received = receive(state, reader).await?;
-    let stored = store_received(state, principal, &tenant, new, &received).await;
+    let stored = store_received(state, principal, tenant, owner, new, &received).await;
     let _ = tokio::fs::remove_file(&received.path).await;
     stored
 }
@@ -220,6 +234,7 @@ async fn store_received(
     state: &AppState,
     principal: &Principal,
     tenant: &TenantRef,
+    owner: (&'static str, String),
     new: NewDocument,
     received: &Received,
 ) -> Result<document::Model, DocumentError> {
@@ -246,8 +261,8 @@ async fn store_received(
     let model = document::Model {
         id: Uuid::now_v7(),
         tenant_id: tenant.id(),
-        owner_type: "tenant".to_owned(),
-        owner_id: tenant.id().to_string(),
+        owner_type: owner.0.to_owned(),
+        owner_id: owner.1,
         visibility: new.visibility.as_str().to_owned(),
         storage_key: key.clone(),
         file_name: sniff::sanitise_file_name(new.file_name.as_deref().unwrap_or_default()),

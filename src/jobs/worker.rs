@@ -11,6 +11,7 @@ use super::queue::{self, Job};
 use crate::{
     accounts::{self, AccountEmailJob},
     documents::{self, DeleteObjectJob},
+    registry::{self, email::RegistrationDecisionJob},
     state::AppState,
 };
 
@@ -105,6 +106,10 @@ async fn execute(state: &AppState, job: &job::Model) -> anyhow::Result<()> {
         AccountEmailJob::KIND => {
             let payload: AccountEmailJob = serde_json::from_str(&job.payload)?;
             accounts::send_account_email(state, job.id, payload).await
+        }
+        RegistrationDecisionJob::KIND => {
+            let payload: RegistrationDecisionJob = serde_json::from_str(&job.payload)?;
+            registry::email::send_registration_decision(state, job.id, payload).await
         }
         DeleteObjectJob::KIND => {
             let payload: DeleteObjectJob = serde_json::from_str(&job.payload)?;

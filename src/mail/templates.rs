@@ -113,6 +113,22 @@ email_template!(
     { name: String, new_email: String }
 );
 
+email_template!(
+    registration_decision,
+    "email/registration_decision/subject.txt",
+    "email/registration_decision/body.txt",
+    "email/registration_decision/body.html",
+    {
+        name: String,
+        organisation: String,
+        decision_zh: String,
+        decision_en: String,
+        notes: Vec<String>,
+        code: Option<String>,
+        link: String,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::verify_address;

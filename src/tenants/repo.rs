@@ -89,3 +89,13 @@ pub async fn subtree_ids(db: &impl ConnectionTrait, roots: &[Uuid]) -> Result<Ve
         .await?;
     Ok(rows)
 }
+
+/// Every tenant's id.
+pub async fn all_ids(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
+    tenant::Entity::find()
+        .select_only()
+        .column(tenant::Column::Id)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
+}

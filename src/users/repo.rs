@@ -93,6 +93,38 @@ pub async fn insert_grant(
     Ok(true)
 }
 
+/// Grants an organisation role unless the user already holds it; returns whether it was new.
+pub async fn insert_organisation_grant(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    role: Role,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let scope_key = format!("organisation:{organisation_id}");
+    let existing = grant::Entity::find()
+        .filter(grant::Column::UserId.eq(user_id))
+        .filter(grant::Column::Role.eq(role.as_str()))
+        .filter(grant::Column::ScopeKey.eq(scope_key.clone()))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Ok(false);
+    }
+    grant::Entity::insert(grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        tenant_id: Set(None),
+        organisation_id: Set(Some(organisation_id)),
+        scope_key: Set(scope_key),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(true)
+}
+
 /// Removes a tenant grant; returns whether one was removed.
 pub async fn delete_tenant_grant(
     db: &impl ConnectionTrait,

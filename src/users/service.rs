@@ -310,6 +310,17 @@ pub async fn remove_tenant_grant(
     Ok(())
 }
 
+/// Grants a role in an organisation, inside the caller's transaction.
+pub async fn grant_organisation_role(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    role: Role,
+    organisation_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    repo::insert_organisation_grant(db, user_id, role, organisation_id, now).await
+}
+
 /// A user by id, for services that act on behalf of the system (e-mail jobs).
 pub async fn find_user(
     state: &AppState,

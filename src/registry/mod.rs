@@ -1,0 +1,8 @@
+//! The register of social organisations: registration applications and their review, the
+//! organisation record with its statuses and full history, change and deregistration
+//! applications, and the disclosures each public step leaves.
+
+pub mod email;
+pub mod model;
+pub mod organisations;
+pub mod registrations;

@@ -1,0 +1,371 @@
+//! `/api/v1/organisations…`.
+
+use poem_openapi::{
+    ApiResponse, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{
+    changes::{self, RequestedChanges},
+    dto::{
+        ChangeRequest, DecisionRequest, HistoryResponse, OrganisationApplicationList,
+        OrganisationApplicationResponse, OrganisationList, OrganisationResponse, ReasonRequest,
+        RevokeRequest,
+    },
+    repo::OrganisationFilter,
+    service, status,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    http::{
+        json::JsonBody,
+        paging::PageRequest,
+        security::{BearerAuth, OptionalBearerAuth},
+    },
+    registry::model::{OrgStatus, OrgType},
+    state::AppState,
+    tenants,
+    types::required_text,
+};
+
+#[derive(Tags)]
+enum OrganisationTags {
+    /// The register of social organisations.
+    Organisations,
+}
+
+#[derive(ApiResponse)]
+enum FiledResponse {
+    /// Filed; the registry decides.
+    #[oai(status = 201)]
+    Filed(Json<OrganisationApplicationResponse>),
+}
+
+pub struct OrganisationApi {
+    state: AppState,
+}
+
+impl OrganisationApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    async fn respond(
+        &self,
+        model: entities::organisation::Model,
+    ) -> ApiResult<Json<OrganisationResponse>> {
+        let tenant = tenants::service::get_tenant_by_id(&self.state, model.tenant_id).await?;
+        Ok(Json(OrganisationResponse::new(
+            model,
+            tenant.model.slug,
+            tenant.model.name_zh,
+        )))
+    }
+}
+
+fn optional_text(
+    value: Option<String>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    value
+        .map(|text| {
+            required_text(&text, max)
+                .map_err(|code| ApiError::field(field, code, format!("1-{max} characters")))
+        })
+        .transpose()
+}
+
+#[OpenApi(tag = "OrganisationTags::Organisations")]
+impl OrganisationApi {
+    /// Organisations, newest first: their public profiles. Filter by tenant (with the tenants
+    /// below it), status, type and service area.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/organisations",
+        method = "get",
+        operation_id = "list_organisations"
+    )]
+    async fn list_organisations(
+        &self,
+        auth: OptionalBearerAuth,
+        tenant: Query<Option<String>>,
+        status: Query<Option<OrgStatus>>,
+        #[oai(name = "type")] org_type: Query<Option<OrgType>>,
+        service_area: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<OrganisationList>> {
+        auth.principal(&self.state).await?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let before_id = match &page.after {
+            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
+                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
+            })?),
+            None => None,
+        };
+        let filter = OrganisationFilter {
+            tenants: None,
+            status: status.0.map(|status| status.as_str().to_owned()),
+            org_type: org_type.0.map(|kind| kind.as_str().to_owned()),
+            service_area: service_area.0,
+            before_id,
+        };
+        let models = service::list_organisations(
+            &self.state,
+            tenant.0.as_deref(),
+            filter,
+            page.fetch_limit(),
+        )
+        .await?;
+        let (models, next_cursor) = page.finish(models, |model| model.id.to_string());
+        let tenant_ids = models.iter().map(|model| model.tenant_id).collect();
+        let tenants = tenants::repo::find_by_ids(&self.state.db, tenant_ids).await?;
+        let items = models
+            .into_iter()
+            .map(|model| {
+                let tenant = tenants.iter().find(|tenant| tenant.id == model.tenant_id);
+                let (slug, name) = tenant.map_or_else(Default::default, |tenant| {
+                    (tenant.slug.clone(), tenant.name_zh.clone())
+                });
+                OrganisationResponse::new(model, slug, name)
+            })
+            .collect();
+        Ok(Json(OrganisationList { items, next_cursor }))
+    }
+
+    /// One organisation's public profile, by id or by unified social credit code.
+    #[oai(
+        path = "/organisations/:id",
+        method = "get",
+        operation_id = "get_organisation"
+    )]
+    async fn get_organisation(
+        &self,
+        auth: OptionalBearerAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<OrganisationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let view = service::get_organisation(&self.state, &principal, &id.0).await?;
+        Ok(Json(OrganisationResponse::new(
+            view.model,
+            view.tenant.model.slug,
+            view.tenant.model.name_zh,
+        )))
+    }
+
+    /// An organisation's full history: registration, every change, every status.
+    #[oai(
+        path = "/organisations/:id/history",
+        method = "get",
+        operation_id = "get_organisation_history"
+    )]
+    async fn get_organisation_history(
+        &self,
+        auth: OptionalBearerAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<HistoryResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let view = service::get_organisation(&self.state, &principal, &id.0).await?;
+        let items = service::history(&self.state, view.model.id).await?;
+        Ok(Json(HistoryResponse {
+            items: items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Change and deregistration applications (the organisation's members and the registry).
+    #[oai(
+        path = "/organisations/:id/changes",
+        method = "get",
+        operation_id = "list_organisation_changes"
+    )]
+    async fn list_organisation_changes(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<OrganisationApplicationList>> {
+        let principal = auth.principal(&self.state).await?;
+        let items = changes::list_applications(&self.state, &principal, id.0).await?;
+        Ok(Json(OrganisationApplicationList {
+            items: items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Apply to change the name, address, legal representative or service areas (the
+    /// organisation's administrators). The registry decides; the profile keeps the history.
+    #[oai(
+        path = "/organisations/:id/changes",
+        method = "post",
+        operation_id = "apply_for_change"
+    )]
+    async fn apply_for_change(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ChangeRequest>,
+    ) -> ApiResult<FiledResponse> {
+        let principal = auth.principal(&self.state).await?;
+        let request = body.0;
+        let service_areas = request.service_areas.map(|areas| {
+            areas
+                .into_iter()
+                .map(|area| area.trim().to_owned())
+                .filter(|area| !area.is_empty())
+                .collect::<Vec<_>>()
+        });
+        if service_areas.as_ref().is_some_and(Vec::is_empty) {
+            return Err(ApiError::field(
+                "service_areas",
+                "required",
+                "at least one service area",
+            ));
+        }
+        let requested = RequestedChanges {
+            name: optional_text(request.name, "name", 100)?,
+            address: optional_text(request.address, "address", 200)?,
+            legal_representative: optional_text(
+                request.legal_representative,
+                "legal_representative",
+                50,
+            )?,
+            service_areas,
+        };
+        let filed =
+            changes::apply_for_change(&self.state, &principal, id.0, requested, request.reason)
+                .await?;
+        Ok(FiledResponse::Filed(Json(filed.into())))
+    }
+
+    /// Apply to deregister (注销) the organisation (its administrators).
+    #[oai(
+        path = "/organisations/:id/deregistration",
+        method = "post",
+        operation_id = "apply_for_deregistration"
+    )]
+    async fn apply_for_deregistration(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<FiledResponse> {
+        let principal = auth.principal(&self.state).await?;
+        let filed =
+            changes::apply_for_deregistration(&self.state, &principal, id.0, body.0.reason).await?;
+        Ok(FiledResponse::Filed(Json(filed.into())))
+    }
+
+    /// Approve a change or deregistration application (the tenant's registry administrators).
+    #[oai(
+        path = "/organisations/:id/changes/:application/approve",
+        method = "post",
+        operation_id = "approve_organisation_change"
+    )]
+    async fn approve_organisation_change(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        application: Path<Uuid>,
+        body: JsonBody<DecisionRequest>,
+    ) -> ApiResult<Json<OrganisationApplicationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let (decided, _) = changes::decide_application(
+            &self.state,
+            &principal,
+            id.0,
+            application.0,
+            true,
+            body.0.reason,
+        )
+        .await?;
+        Ok(Json(decided.into()))
+    }
+
+    /// Reject a change or deregistration application, with reasons.
+    #[oai(
+        path = "/organisations/:id/changes/:application/reject",
+        method = "post",
+        operation_id = "reject_organisation_change"
+    )]
+    async fn reject_organisation_change(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        application: Path<Uuid>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Json<OrganisationApplicationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let (decided, _) = changes::decide_application(
+            &self.state,
+            &principal,
+            id.0,
+            application.0,
+            false,
+            Some(body.0.reason),
+        )
+        .await?;
+        Ok(Json(decided.into()))
+    }
+
+    /// List the organisation on the abnormal-activity list, with the reason.
+    #[oai(
+        path = "/organisations/:id/abnormal",
+        method = "post",
+        operation_id = "list_as_abnormal"
+    )]
+    async fn list_as_abnormal(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Json<OrganisationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let model = status::list_as_abnormal(&self.state, &principal, id.0, &body.0.reason).await?;
+        self.respond(model).await
+    }
+
+    /// Remove the organisation from the abnormal-activity list, with the reason.
+    #[oai(
+        path = "/organisations/:id/abnormal/remove",
+        method = "post",
+        operation_id = "remove_from_abnormal_list"
+    )]
+    async fn remove_from_abnormal_list(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Json<OrganisationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let model =
+            status::remove_from_abnormal_list(&self.state, &principal, id.0, &body.0.reason)
+                .await?;
+        self.respond(model).await
+    }
+
+    /// Revoke (撤销) the organisation's registration, with the decision document.
+    #[oai(
+        path = "/organisations/:id/revoke",
+        method = "post",
+        operation_id = "revoke_organisation"
+    )]
+    async fn revoke_organisation(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<RevokeRequest>,
+    ) -> ApiResult<Json<OrganisationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        let request = body.0;
+        let model = status::revoke(
+            &self.state,
+            &principal,
+            id.0,
+            &request.reason,
+            request.decision_document_id,
+        )
+        .await?;
+        self.respond(model).await
+    }
+}

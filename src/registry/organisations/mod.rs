@@ -1,0 +1,9 @@
+//! The organisation record: its public profile and private parts, its status, its full history,
+//! and the applications through which it changes.
+
+pub mod api;
+mod changes;
+mod dto;
+pub mod repo;
+pub mod service;
+mod status;
