@@ -16,4 +16,5 @@ mod errors;
 mod jobs;
 mod migrations;
 mod ops;
+mod registry;
 mod tenants;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     repo,
-    service::{may_see_private, record_event},
+    service::{HistoryEvent, may_see_private, record_event},
     status::for_registry_action,
 };
 use crate::{
@@ -378,12 +378,14 @@ pub async fn decide_application(
             record_event(
                 &transaction,
                 &organisation,
-                event,
-                today,
-                serde_json::json!({ "from": from, "to": to, "reason": decided.reason }),
-                Some(disclosure.id),
-                Some(principal.user_id),
                 now,
+                HistoryEvent {
+                    event,
+                    effective_on: today,
+                    data: serde_json::json!({ "from": from, "to": to, "reason": decided.reason }),
+                    disclosure_id: Some(disclosure.id),
+                    actor: Some(principal.user_id),
+                },
             )
             .await?;
         }

@@ -26,7 +26,7 @@ pub fn yuan(fen: i64) -> String {
     let digits = yuan.abs().to_string();
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -57,16 +57,23 @@ async fn issue_code(
     Err(DbErr::Custom("no free code found".into()))
 }
 
+/// One entry to append to an organisation's history.
+pub struct HistoryEvent<'a> {
+    pub event: &'a str,
+    pub effective_on: chrono::NaiveDate,
+    /// What changed: `from`, `to`, `reason`.
+    pub data: serde_json::Value,
+    /// The disclosure that announced it.
+    pub disclosure_id: Option<Uuid>,
+    pub actor: Option<Uuid>,
+}
+
 /// Appends an entry to an organisation's history.
 pub async fn record_event(
     db: &impl ConnectionTrait,
     organisation: &organisation::Model,
-    event: &str,
-    effective_on: chrono::NaiveDate,
-    data: serde_json::Value,
-    disclosure_id: Option<Uuid>,
-    actor: Option<Uuid>,
     now: DateTime<Utc>,
+    entry: HistoryEvent<'_>,
 ) -> Result<(), DbErr> {
     repo::insert_event(
         db,
@@ -74,12 +81,12 @@ pub async fn record_event(
             id: Uuid::now_v7(),
             organisation_id: organisation.id,
             tenant_id: organisation.tenant_id,
-            event: event.to_owned(),
+            event: entry.event.to_owned(),
             occurred_at: now,
-            effective_on,
-            data: data.to_string(),
-            disclosure_id,
-            actor_user_id: actor,
+            effective_on: entry.effective_on,
+            data: entry.data.to_string(),
+            disclosure_id: entry.disclosure_id,
+            actor_user_id: entry.actor,
         },
     )
     .await
@@ -168,12 +175,14 @@ pub async fn register_from_application(
     record_event(
         db,
         &model,
-        "registered",
-        today,
-        serde_json::json!({ "name": model.name, "uscc": model.uscc }),
-        Some(disclosure.id),
-        Some(principal.user_id),
         now,
+        HistoryEvent {
+            event: "registered",
+            effective_on: today,
+            data: serde_json::json!({ "name": model.name, "uscc": model.uscc }),
+            disclosure_id: Some(disclosure.id),
+            actor: Some(principal.user_id),
+        },
     )
     .await?;
     audit::record(

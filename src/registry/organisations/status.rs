@@ -3,7 +3,10 @@
 use entities::organisation;
 use uuid::Uuid;
 
-use super::{repo, service::record_event};
+use super::{
+    repo,
+    service::{HistoryEvent, record_event},
+};
 use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
@@ -91,12 +94,14 @@ async fn change_status(
     record_event(
         &transaction,
         &model,
-        change.event,
-        today,
-        serde_json::json!({ "from": from, "to": model.status, "reason": change.reason }),
-        Some(disclosure.id),
-        Some(principal.user_id),
         now,
+        HistoryEvent {
+            event: change.event,
+            effective_on: today,
+            data: serde_json::json!({ "from": from, "to": model.status, "reason": change.reason }),
+            disclosure_id: Some(disclosure.id),
+            actor: Some(principal.user_id),
+        },
     )
     .await?;
     audit::record(

@@ -1,0 +1,573 @@
+//! The registry over HTTP: sign-up → apply → return → amend → resubmit → approve → public profile
+//! with a valid code → change of name with history and disclosures → deregistration; and the
+//! refusals along the way.
+
+use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use socorg::types::Uscc;
+
+use crate::helpers::{Backend, PASSWORD, TestApp, TestResponse};
+
+crate::on_both_databases!(registration_to_deregistration, registry_refusals);
+
+/// Signs up an NGO staff member and confirms their address behind the scenes.
+async fn ngo_user(app: &TestApp, email: &str, verified: bool) -> String {
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({ "email": email, "name": "申请人", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::ACCEPTED);
+    if verified {
+        let owner = app.owner_connection().await;
+        owner
+            .execute_unprepared(&format!(
+                "UPDATE users SET email_verified_at = created_at WHERE email = '{email}'"
+            ))
+            .await
+            .unwrap();
+        owner.close().await.unwrap();
+    }
+    app.login(email, PASSWORD).await
+}
+
+fn complete_fields(name: &str) -> Value {
+    json!({
+        "tenant": "futian",
+        "name": name,
+        "type": "social_service_organisation",
+        "sub_kind": "social_work_agency",
+        "address": "深圳市福田区福华路 1 号",
+        "legal_representative": "李明",
+        "service_areas": ["养老服务", "社区服务"],
+        "founded_on": "2026-01-15",
+        "registered_funds_fen": 3_000_000,
+        "contact_phone": "0755-12345678",
+        "founding_members": ["李明", "王芳", "陈刚"],
+        "purpose": "为辖区长者提供关爱服务",
+    })
+}
+
+async fn upload_charter(app: &TestApp, token: &str, id: &str) -> TestResponse {
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/registrations/{id}/charter?file_name=章程.pdf"
+        )))
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .body(b"%PDF-1.7\n charter text".to_vec())
+        .send()
+        .await
+        .unwrap();
+    TestResponse::read(response).await
+}
+
+struct World {
+    app: TestApp,
+    futian_admin: String,
+    luohu_admin: String,
+}
+
+async fn world(backend: Backend) -> World {
+    let app = TestApp::spawn(backend).await;
+    let platform = app.platform_admin("root@example.org").await;
+    let city = app
+        .post(
+            "/api/v1/tenants",
+            Some(&platform),
+            json!({ "slug": "shenzhen", "name_zh": "深圳市民政局", "name_en": "Shenzhen", "division_code": "440300", "org_code": "52440300MJL186084F" }),
+        )
+        .await;
+    assert_eq!(city.status, StatusCode::CREATED);
+    app.create_tenant(&platform, "futian", "440304", Some("shenzhen"))
+        .await;
+    app.create_tenant(&platform, "luohu", "440303", Some("shenzhen"))
+        .await;
+    let (_, futian_admin) = app
+        .tenant_user(
+            &platform,
+            "futian",
+            "futian@example.org",
+            &["registry_admin"],
+        )
+        .await;
+    let (_, luohu_admin) = app
+        .tenant_user(&platform, "luohu", "luohu@example.org", &["registry_admin"])
+        .await;
+    World {
+        app,
+        futian_admin,
+        luohu_admin,
+    }
+}
+
+async fn registration_to_deregistration(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let applicant = ngo_user(app, "ngo@example.org", true).await;
+
+    let draft = app
+        .post(
+            "/api/v1/registrations",
+            Some(&applicant),
+            json!({ "tenant": "futian", "name": "深圳市福田区长者关爱服务中心" }),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.text);
+    assert_eq!(draft.body["status"], "draft");
+    let id = draft.body["id"].as_str().unwrap().to_owned();
+
+    // Incomplete: every missing requirement is named, the charter among them.
+    let incomplete = app
+        .post(
+            &format!("/api/v1/registrations/{id}/submit"),
+            Some(&applicant),
+            json!({}),
+        )
+        .await;
+    incomplete.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let fields = incomplete.problem_fields();
+    for required in [
+        "type",
+        "service_areas",
+        "address",
+        "legal_representative",
+        "registered_funds_fen",
+        "charter",
+    ] {
+        assert!(
+            fields.contains(&required.to_owned()),
+            "{required} in {fields:?}"
+        );
+    }
+
+    let updated = app
+        .client
+        .put(app.url(&format!("/api/v1/registrations/{id}")))
+        .bearer_auth(&applicant)
+        .header("If-Match", "1")
+        .json(&complete_fields("深圳市福田区长者关爱服务中心"))
+        .send()
+        .await
+        .unwrap();
+    let updated = TestResponse::read(updated).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.body["version"], 2);
+    let stale = app
+        .client
+        .put(app.url(&format!("/api/v1/registrations/{id}")))
+        .bearer_auth(&applicant)
+        .header("If-Match", "1")
+        .json(&complete_fields("别的名字"))
+        .send()
+        .await
+        .unwrap();
+    TestResponse::read(stale)
+        .await
+        .assert_problem(StatusCode::PRECONDITION_FAILED, "version_mismatch");
+
+    let charter = upload_charter(app, &applicant, &id).await;
+    assert_eq!(charter.status, StatusCode::OK, "{}", charter.text);
+    assert!(charter.body["charter_document_id"].is_string());
+
+    // A draft is invisible to the registry until it is submitted.
+    app.get(
+        &format!("/api/v1/registrations/{id}"),
+        Some(&world.futian_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let submitted = app
+        .post(
+            &format!("/api/v1/registrations/{id}/submit"),
+            Some(&applicant),
+            json!({}),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    assert_eq!(submitted.body["status"], "submitted");
+
+    let returned = app
+        .post(
+            &format!("/api/v1/registrations/{id}/return"),
+            Some(&world.futian_admin),
+            json!({ "comments": { "address": "请写明楼层与房号" } }),
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::OK, "{}", returned.text);
+    let seen = app
+        .get(&format!("/api/v1/registrations/{id}"), Some(&applicant))
+        .await;
+    assert_eq!(seen.body["status"], "returned");
+    assert_eq!(seen.body["review_comments"]["address"], "请写明楼层与房号");
+
+    let wrong_state = app
+        .post(
+            &format!("/api/v1/registrations/{id}/approve"),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    wrong_state.assert_problem(StatusCode::CONFLICT, "invalid_transition");
+    assert_eq!(wrong_state.body["current_state"], "returned");
+
+    let mut amended = complete_fields("深圳市福田区长者关爱服务中心");
+    amended["address"] = json!("深圳市福田区福华路 1 号 3 楼 301 室");
+    let amended = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/registrations/{id}"),
+            Some(&applicant),
+            Some(amended),
+        )
+        .await;
+    assert_eq!(amended.status, StatusCode::OK, "{}", amended.text);
+    let resubmitted = app
+        .post(
+            &format!("/api/v1/registrations/{id}/submit"),
+            Some(&applicant),
+            json!({}),
+        )
+        .await;
+    assert_eq!(resubmitted.body["status"], "submitted");
+
+    let approved = app
+        .post(
+            &format!("/api/v1/registrations/{id}/approve"),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    let organisation_id = approved.body["organisation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The public profile, with a valid code naming type and district.
+    let profile = app
+        .get(&format!("/api/v1/organisations/{organisation_id}"), None)
+        .await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.text);
+    let code = profile.body["uscc"].as_str().unwrap().to_owned();
+    let parsed = Uscc::parse(&code).expect("a valid code");
+    assert!(parsed.has_valid_organisation_code());
+    assert!(code.starts_with("52440304"), "{code}");
+    assert_eq!(profile.body["status"], "registered");
+    assert_eq!(profile.body["type"], "social_service_organisation");
+    assert_eq!(
+        profile.body["address"],
+        "深圳市福田区福华路 1 号 3 楼 301 室"
+    );
+    assert_eq!(
+        profile.body["service_areas"],
+        json!(["养老服务", "社区服务"])
+    );
+    let by_code = app
+        .get(&format!("/api/v1/organisations/{code}"), None)
+        .await;
+    assert_eq!(by_code.body["id"], organisation_id.as_str());
+    let listed = app
+        .get(
+            "/api/v1/organisations?tenant=shenzhen&service_area=养老服务",
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed.body["items"][0]["id"],
+        organisation_id.as_str(),
+        "listed under the parent tenant"
+    );
+
+    let announcements = app
+        .get(
+            &format!("/api/v1/disclosures?subject_type=organisation&subject_id={organisation_id}"),
+            None,
+        )
+        .await;
+    let items = announcements.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["category"], "registration");
+    assert_eq!(items[0]["publisher"], "futian民政局");
+    let index_no = items[0]["index_no"].as_str().unwrap();
+    assert!(index_no.starts_with("440304/2026-00001"), "{index_no}");
+    assert!(items[0]["body"].as_str().unwrap().contains(&code));
+    let by_index = app
+        .get(
+            &format!(
+                "/api/v1/disclosures?index_no={}",
+                index_no.replace('/', "%2F")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(by_index.body["items"][0]["id"], items[0]["id"]);
+
+    // The applicant now administers the organisation.
+    let me = app.get("/api/v1/me", Some(&applicant)).await;
+    assert!(
+        me.body["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|grant| grant["role"] == "org_admin"
+                && grant["organisation_id"] == organisation_id.as_str())
+    );
+
+    // Change of name, approved by the registry.
+    let change = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/changes"),
+            Some(&applicant),
+            json!({ "name": "深圳市福田区长者关爱协会", "reason": "更名" }),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::CREATED, "{}", change.text);
+    let change_id = change.body["id"].as_str().unwrap();
+    let decided = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/changes/{change_id}/approve"),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+    let profile = app
+        .get(&format!("/api/v1/organisations/{organisation_id}"), None)
+        .await;
+    assert_eq!(profile.body["name"], "深圳市福田区长者关爱协会");
+    let history = app
+        .get(
+            &format!("/api/v1/organisations/{organisation_id}/history"),
+            None,
+        )
+        .await;
+    let events: Vec<&str> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, vec!["registered", "name_changed"]);
+    assert_eq!(
+        history.body["items"][0]["data"]["name"],
+        "深圳市福田区长者关爱服务中心"
+    );
+    assert_eq!(
+        history.body["items"][1]["data"]["from"],
+        "深圳市福田区长者关爱服务中心"
+    );
+    assert_eq!(
+        history.body["items"][1]["data"]["to"],
+        "深圳市福田区长者关爱协会"
+    );
+    let disclosures = app
+        .get(
+            &format!("/api/v1/disclosures?subject_type=organisation&subject_id={organisation_id}"),
+            None,
+        )
+        .await;
+    let categories: Vec<&str> = disclosures.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, vec!["change", "registration"]);
+
+    // Voluntary deregistration.
+    let deregistration = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/deregistration"),
+            Some(&applicant),
+            json!({ "reason": "完成使命，自愿注销" }),
+        )
+        .await;
+    assert_eq!(
+        deregistration.status,
+        StatusCode::CREATED,
+        "{}",
+        deregistration.text
+    );
+    let application = deregistration.body["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/organisations/{organisation_id}/changes/{application}/approve"),
+        Some(&world.futian_admin),
+        json!({}),
+    )
+    .await;
+    let profile = app
+        .get(&format!("/api/v1/organisations/{organisation_id}"), None)
+        .await;
+    assert_eq!(profile.body["status"], "deregistered");
+    assert_eq!(profile.body["status_reason"], "完成使命，自愿注销");
+    let disclosures = app
+        .get(&format!("/api/v1/disclosures?subject_type=organisation&subject_id={organisation_id}&category=deregistration"), None)
+        .await;
+    assert_eq!(disclosures.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn registry_refusals(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let unverified = ngo_user(app, "new@example.org", false).await;
+    app.post(
+        "/api/v1/registrations",
+        Some(&unverified),
+        json!({ "tenant": "futian", "name": "某协会" }),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "email_unverified");
+
+    let first = ngo_user(app, "first@example.org", true).await;
+    let second = ngo_user(app, "second@example.org", true).await;
+    let mut ids = Vec::new();
+    for (token, name) in [
+        (&first, "深圳市福田区书法协会"),
+        (&second, "深圳市福田區書法協會"),
+    ] {
+        let created = app
+            .post("/api/v1/registrations", Some(token), complete_fields(name))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        upload_charter(app, token, &id).await;
+        ids.push(id);
+    }
+    let submitted = app
+        .post(
+            &format!("/api/v1/registrations/{}/submit", ids[0]),
+            Some(&first),
+            json!({}),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK);
+    // Another NGO user and another tenant's administrator cannot see it: 404, nothing changes.
+    app.get(&format!("/api/v1/registrations/{}", ids[0]), Some(&second))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        &format!("/api/v1/registrations/{}/approve", ids[0]),
+        Some(&world.luohu_admin),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        &format!("/api/v1/registrations/{}/withdraw", ids[0]),
+        Some(&second),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    // The applicant cannot approve their own application.
+    app.post(
+        &format!("/api/v1/registrations/{}/approve", ids[0]),
+        Some(&first),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let approved = app
+        .post(
+            &format!("/api/v1/registrations/{}/approve", ids[0]),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let organisation_id = approved.body["organisation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The same name in traditional characters is the same name.
+    let duplicate = app
+        .post(
+            &format!("/api/v1/registrations/{}/submit", ids[1]),
+            Some(&second),
+            json!({}),
+        )
+        .await;
+    duplicate.assert_problem(StatusCode::CONFLICT, "name_taken");
+    assert_eq!(duplicate.problem_fields(), vec!["name"]);
+
+    // Someone else's organisation: 404 for a stranger NGO user, 403 for the parent's reader.
+    app.post(
+        &format!("/api/v1/organisations/{organisation_id}/changes"),
+        Some(&second),
+        json!({ "address": "别处" }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        &format!("/api/v1/organisations/{organisation_id}/abnormal"),
+        Some(&world.luohu_admin),
+        json!({ "reason": "未年检" }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.get(
+        &format!("/api/v1/organisations/{organisation_id}/changes"),
+        Some(&second),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // Abnormal list and back, each disclosed; a wrong-state request answers with the state.
+    let listed = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/abnormal"),
+            Some(&world.futian_admin),
+            json!({ "reason": "未按时提交年度报告" }),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["status"], "abnormal");
+    let again = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/abnormal"),
+            Some(&world.futian_admin),
+            json!({ "reason": "x" }),
+        )
+        .await;
+    again.assert_problem(StatusCode::CONFLICT, "invalid_transition");
+    assert_eq!(again.body["current_state"], "abnormal");
+    let delisted = app
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/abnormal/remove"),
+            Some(&world.futian_admin),
+            json!({ "reason": "已补报" }),
+        )
+        .await;
+    assert_eq!(delisted.body["status"], "registered");
+    let categories: Vec<String> = app
+        .get(
+            &format!("/api/v1/disclosures?subject_id={organisation_id}"),
+            None,
+        )
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["category"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        categories,
+        vec!["abnormal_delisting", "abnormal_listing", "registration"]
+    );
+
+    // Invalid codes find nothing; public readers never see applications.
+    app.get("/api/v1/organisations/53100000500012015T", None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.get(&format!("/api/v1/registrations/{}", ids[1]), None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
