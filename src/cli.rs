@@ -48,7 +48,13 @@ enum Command {
         /// Address to listen on, `IP:PORT` (default 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Load the demo data set before listening (skipped when it is there already).
+        #[arg(long)]
+        demo: bool,
     },
+    /// Load the demo data set (Shenzhen, its districts, organisations, disclosures, one account
+    /// per role) and print the accounts' passwords.
+    Demo,
     /// Run the job worker alone (`serve` runs one too).
     Worker,
     /// Apply pending database migrations and exit.
@@ -99,7 +105,7 @@ fn init_logging(filter: &str) {
 /// Runs one command; the returned code is the process's exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let bind = match &cli.command {
-        Command::Serve { bind } => *bind,
+        Command::Serve { bind, .. } => *bind,
         _ => None,
     };
     let config = Config::load(Overrides {
@@ -112,9 +118,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(SystemClock);
 
     match cli.command {
-        Command::Serve { .. } => {
+        Command::Serve { demo, .. } => {
             let app = App::build(config, clock).await?;
+            if demo {
+                print_demo(&crate::demo::load(app.state(), crate::demo::FULL_SIZE).await?)?;
+            }
             app.run_until(startup::shutdown_signal()).await?;
+        }
+        Command::Demo => {
+            let state = startup::prepare_state(config, clock).await?;
+            let report = crate::demo::load(&state, crate::demo::FULL_SIZE).await?;
+            audit::seal_pending(&state.db, state.clock.now()).await?;
+            print_demo(&report)?;
         }
         Command::Worker => {
             let state = startup::prepare_state(config, clock).await?;
@@ -187,6 +202,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { file } => backup(&config, &file).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo(report: &crate::demo::DemoReport) -> anyhow::Result<()> {
+    let mut out = std::io::stdout();
+    if !report.loaded {
+        writeln!(
+            out,
+            "the demo data set is already loaded; its passwords were shown when it was"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "demo data loaded: {} organisations",
+        report.organisations
+    )?;
+    writeln!(out, "accounts (the passwords are shown only now):")?;
+    for account in &report.accounts {
+        writeln!(
+            out,
+            "  {:<30} {:<40} {}",
+            account.role, account.email, account.password
+        )?;
+    }
+    Ok(())
 }
 
 fn read_first_line() -> anyhow::Result<String> {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod counters;
 pub mod db;
+pub mod demo;
 pub mod disclosures;
 pub mod documents;
 pub mod error;

@@ -165,6 +165,39 @@ pub async fn publish(
     Ok(model)
 }
 
+/// Records a disclosure published before socorg, under the index number it already carries
+/// (imports, the demo's seed document). Later numbers continue after it in its sequence.
+pub async fn record_existing(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRef,
+    index_no: &str,
+    published_at: DateTime<Utc>,
+    new: NewDisclosure,
+) -> Result<disclosure::Model, DbErr> {
+    let model = disclosure::Model {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id(),
+        index_no: index_no.to_owned(),
+        category: new.category.as_str().to_owned(),
+        publisher: tenant.model.name_zh.clone(),
+        written_on: new
+            .written_on
+            .unwrap_or_else(|| local_date(tenant, published_at)),
+        published_at,
+        document_number: new.document_number,
+        subject_terms: serde_json::to_string(&new.subject_terms).unwrap_or_else(|_| "[]".into()),
+        title: new.title,
+        body: new.body,
+        attachments: serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()),
+        subject_type: new.subject.as_ref().map(|(kind, _)| (*kind).to_owned()),
+        subject_id: new.subject.map(|(_, id)| id),
+        supersedes_id: new.supersedes,
+        created_by: new.created_by,
+    };
+    repo::insert(db, model.clone()).await?;
+    Ok(model)
+}
+
 /// A disclosure with what the public needs around it.
 pub struct DisclosureView {
     pub model: disclosure::Model,

@@ -310,6 +310,17 @@ pub async fn remove_tenant_grant(
     Ok(())
 }
 
+/// Grants a platform role (no tenant) or a tenant role, inside the caller's transaction.
+pub async fn grant_role(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    role: Role,
+    tenant_id: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    repo::insert_grant(db, user_id, role, tenant_id, now).await
+}
+
 /// Grants a role in an organisation, inside the caller's transaction.
 pub async fn grant_organisation_role(
     db: &impl sea_orm::ConnectionTrait,

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod cli;
+mod demo;
 mod documents;
 mod errors;
 mod jobs;

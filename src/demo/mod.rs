@@ -1,0 +1,714 @@
+//! The demo data set: Shenzhen and its ten districts, a few thousand organisations with
+//! realistic names, types, service areas and histories, registration applications in every
+//! state, disclosures (the 2009 work plan of the Shenzhen Civil Affairs Bureau among them), and
+//! one account per role. Loading is skipped when the data is already there.
+
+mod vocabulary;
+
+use std::collections::HashSet;
+
+use anyhow::Context;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use entities::{organisation, registration_application as application, tenant, user};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+use vocabulary::{
+    DISTRICTS, Dice, FOUNDATION_SUFFIXES, GIVEN_NAMES, GROUP_SUFFIXES, INDUSTRIES,
+    SERVICE_SUFFIXES, SURNAMES, TOPICS,
+};
+
+use crate::{
+    audit::{self, AuditEvent},
+    auth::password::NewPassword,
+    authz::Role,
+    counters,
+    db::{self, Scope},
+    disclosures::{self, Category, NewDisclosure, service::record_existing},
+    registry::{
+        model::{OrgStatus, OrgType, RegistrationStatus, SubKind},
+        organisations::service::{HistoryEvent, record_event, yuan},
+    },
+    state::AppState,
+    tenants::{self, TenantRef},
+    types::{Uscc, name_key},
+    users,
+};
+
+const SEED_DOCUMENT: &str = include_str!("seed_2009_work_plan.txt");
+const SEED_INDEX_NO: &str = "11440300007542195T/2009-00032";
+const SHENZHEN_CODE: &str = "11440300007542195T";
+const DEMO_DOMAIN: &str = "demo.socorg.example";
+const FEN_PER_YUAN: i64 = 100;
+
+/// How many organisations the full demo registers.
+pub const FULL_SIZE: usize = 3000;
+
+/// One demo account and its password (shown once, when the demo is loaded).
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub role: &'static str,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug)]
+pub struct DemoReport {
+    /// False when the demo data was there already.
+    pub loaded: bool,
+    pub organisations: usize,
+    pub accounts: Vec<DemoAccount>,
+}
+
+fn random_password() -> anyhow::Result<String> {
+    let mut bytes = [0_u8; 12];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("random source: {error}"))?;
+    Ok(format!("demo-{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).unwrap_or_default())
+}
+
+/// Loads the demo unless it is there already.
+pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<DemoReport> {
+    if tenants::repo::find_by_slug(&state.db, "shenzhen")
+        .await?
+        .is_some()
+    {
+        return Ok(DemoReport {
+            loaded: false,
+            organisations: 0,
+            accounts: Vec::new(),
+        });
+    }
+    let now = state.clock.now();
+    let mut accounts = Vec::new();
+    let mut hashed = Vec::new();
+    for (role, local) in [
+        ("platform_admin", "admin"),
+        ("registry_admin (shenzhen)", "registrar.shenzhen"),
+        ("registry_admin (futian)", "registrar.futian"),
+        ("procurement_officer (futian)", "buyer.futian"),
+        ("assessor (futian)", "assessor.futian"),
+        ("org_admin", "ngo.admin"),
+        ("org_member", "ngo.member"),
+    ] {
+        let email = format!("{local}@{DEMO_DOMAIN}");
+        let password = random_password()?;
+        let hash = state
+            .passwords
+            .hash(
+                NewPassword::parse(password.clone(), &email)
+                    .map_err(|error| anyhow::anyhow!("{error}"))?,
+            )
+            .await?;
+        hashed.push((email.clone(), hash));
+        accounts.push(DemoAccount {
+            role,
+            email,
+            password,
+        });
+    }
+
+    let transaction = db::begin(&state.db, Scope::Platform).await?;
+    let tenants = create_tenants(&transaction, now).await?;
+    let mut user_ids = Vec::new();
+    for (email, hash) in &hashed {
+        let id = Uuid::now_v7();
+        user::Entity::insert(user::ActiveModel {
+            id: Set(id),
+            email: Set(email.clone()),
+            name: Set(email.split('@').next().unwrap_or_default().to_owned()),
+            password_hash: Set(Some(hash.clone())),
+            email_verified_at: Set(Some(now)),
+            disabled_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&transaction)
+        .await?;
+        user_ids.push(id);
+    }
+    let (shenzhen, futian) = (&tenants[0], &tenants[1]);
+    users::service::grant_role(&transaction, user_ids[0], Role::PlatformAdmin, None, now).await?;
+    users::service::grant_role(
+        &transaction,
+        user_ids[1],
+        Role::RegistryAdmin,
+        Some(shenzhen.id()),
+        now,
+    )
+    .await?;
+    users::service::grant_role(
+        &transaction,
+        user_ids[2],
+        Role::RegistryAdmin,
+        Some(futian.id()),
+        now,
+    )
+    .await?;
+    users::service::grant_role(
+        &transaction,
+        user_ids[3],
+        Role::ProcurementOfficer,
+        Some(futian.id()),
+        now,
+    )
+    .await?;
+    users::service::grant_role(
+        &transaction,
+        user_ids[4],
+        Role::Assessor,
+        Some(futian.id()),
+        now,
+    )
+    .await?;
+
+    seed_policy_document(&transaction, shenzhen).await?;
+    let registered =
+        create_organisations(&transaction, &tenants, organisations, user_ids[2]).await?;
+    let own = registered
+        .iter()
+        .find(|model| {
+            model.tenant_id == futian.id() && model.status == OrgStatus::Registered.as_str()
+        })
+        .context("the demo registered no organisation in futian")?;
+    users::service::grant_organisation_role(&transaction, user_ids[5], Role::OrgAdmin, own.id, now)
+        .await?;
+    users::service::grant_organisation_role(
+        &transaction,
+        user_ids[6],
+        Role::OrgMember,
+        own.id,
+        now,
+    )
+    .await?;
+    create_applications(&transaction, futian, user_ids[5], own, now).await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "demo", "socorg", "load")
+            .data(serde_json::json!({ "organisations": registered.len() })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(DemoReport {
+        loaded: true,
+        organisations: registered.len(),
+        accounts,
+    })
+}
+
+async fn create_tenants(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<TenantRef>> {
+    let city_id = Uuid::now_v7();
+    let city = tenant::Model {
+        id: city_id,
+        slug: "shenzhen".to_owned(),
+        name_zh: "深圳市民政局".to_owned(),
+        name_en: "Shenzhen Civil Affairs Bureau".to_owned(),
+        division_code: "440300".to_owned(),
+        parent_id: None,
+        path: format!("/{city_id}/"),
+        org_code: Some(SHENZHEN_CODE.to_owned()),
+        time_zone: "Asia/Shanghai".to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    tenants::repo::insert(db, city.clone()).await?;
+    let mut created = vec![TenantRef {
+        model: city,
+        parent_slug: None,
+    }];
+    for (slug, name, name_en, division, _) in DISTRICTS {
+        let id = Uuid::now_v7();
+        let model = tenant::Model {
+            id,
+            slug: slug.to_owned(),
+            name_zh: format!("深圳市{name}民政局"),
+            name_en: format!("{name_en} Civil Affairs Bureau, Shenzhen"),
+            division_code: division.to_owned(),
+            parent_id: Some(city_id),
+            path: format!("/{city_id}/{id}/"),
+            org_code: None,
+            time_zone: "Asia/Shanghai".to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        tenants::repo::insert(db, model.clone()).await?;
+        created.push(TenantRef {
+            model,
+            parent_slug: Some("shenzhen".to_owned()),
+        });
+    }
+    Ok(created)
+}
+
+async fn seed_policy_document(
+    db: &impl ConnectionTrait,
+    shenzhen: &TenantRef,
+) -> anyhow::Result<()> {
+    let title = "深圳市民政局2009年工作计划";
+    let body = SEED_DOCUMENT
+        .find("2009年,我市民政工作")
+        .map_or(SEED_DOCUMENT, |start| &SEED_DOCUMENT[start..])
+        .trim();
+    let written = NaiveDate::from_ymd_opt(2009, 2, 16).context("date")?;
+    record_existing(
+        db,
+        shenzhen,
+        SEED_INDEX_NO,
+        at(written, 1),
+        NewDisclosure {
+            category: Category::Policy,
+            title: title.to_owned(),
+            body: body.to_owned(),
+            written_on: Some(written),
+            document_number: None,
+            subject_terms: vec![
+                "民政".to_owned(),
+                "工作计划".to_owned(),
+                "社会组织".to_owned(),
+            ],
+            attachments: Vec::new(),
+            subject: None,
+            supersedes: None,
+            created_by: None,
+        },
+    )
+    .await?;
+    // Later 2009 records of the bureau continue after the seed's number.
+    for _ in 0..32 {
+        counters::next(db, &format!("disclosure:{SHENZHEN_CODE}:2009")).await?;
+    }
+    Ok(())
+}
+
+struct Planned {
+    tenant: usize,
+    name: String,
+    org_type: OrgType,
+    sub_kind: Option<SubKind>,
+    areas: Vec<String>,
+    registered_on: NaiveDate,
+    representative: String,
+    address: String,
+    funds_fen: i64,
+    fate: Fate,
+    renamed_to: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Registered,
+    Abnormal,
+    Deregistered,
+    Revoked,
+}
+
+fn plan(count: usize) -> Vec<Planned> {
+    let mut dice = Dice::new(2009_0216);
+    let mut taken = HashSet::new();
+    let mut planned = Vec::new();
+    let first = NaiveDate::from_ymd_opt(2009, 3, 1).unwrap_or_default();
+    let span_days = 17 * 365;
+    let mut attempts = 0;
+    while planned.len() < count && attempts < count * 20 {
+        attempts += 1;
+        // Index 0 is the city; districts are 1..=10. The city registers a tenth.
+        let tenant = if dice.chance(10) {
+            0
+        } else {
+            1 + dice.below(DISTRICTS.len())
+        };
+        let place = if tenant == 0 {
+            String::new()
+        } else {
+            DISTRICTS[tenant - 1].1.to_owned()
+        };
+        let (topic, area) = *dice.pick(TOPICS);
+        let roll = dice.below(100);
+        let (org_type, sub_kind, name, areas) = if roll < 12 {
+            let industry = dice.pick(INDUSTRIES);
+            let suffix = if dice.chance(30) {
+                "商会"
+            } else {
+                "行业协会"
+            };
+            (
+                OrgType::SocialGroup,
+                Some(SubKind::IndustryAssociation),
+                format!("深圳市{place}{industry}{suffix}"),
+                vec!["行业服务".to_owned()],
+            )
+        } else if roll < 50 {
+            let suffix = dice.pick(GROUP_SUFFIXES);
+            (
+                OrgType::SocialGroup,
+                None,
+                format!("深圳市{place}{topic}{suffix}"),
+                vec![area.to_owned()],
+            )
+        } else if roll < 90 {
+            let suffix = *dice.pick(SERVICE_SUFFIXES);
+            let sub_kind = (suffix == "社工服务社").then_some(SubKind::SocialWorkAgency);
+            let mut areas = vec![area.to_owned()];
+            if sub_kind.is_some() {
+                areas.push("社会工作".to_owned());
+            }
+            (
+                OrgType::SocialServiceOrganisation,
+                sub_kind,
+                format!("深圳市{place}{topic}{suffix}"),
+                areas,
+            )
+        } else {
+            let suffix = dice.pick(FOUNDATION_SUFFIXES);
+            (
+                OrgType::Foundation,
+                Some(SubKind::Charity),
+                format!("深圳市{topic}{suffix}"),
+                vec![area.to_owned(), "慈善救助".to_owned()],
+            )
+        };
+        if !taken.insert(name_key(&name)) {
+            continue;
+        }
+        let registered_on =
+            first + Duration::days(i64::try_from(dice.below(span_days)).unwrap_or(0));
+        let street = if tenant == 0 {
+            "深南大道"
+        } else {
+            dice.pick(&DISTRICTS[tenant - 1].4)
+        };
+        let fate = match dice.below(100) {
+            0..=87 => Fate::Registered,
+            88..=93 => Fate::Abnormal,
+            94..=97 => Fate::Deregistered,
+            _ => Fate::Revoked,
+        };
+        let renamed_to = (dice.chance(5) && org_type != OrgType::Foundation)
+            .then(|| name.replacen("深圳市", "深圳市新", 1));
+        if let Some(new_name) = &renamed_to
+            && !taken.insert(name_key(new_name))
+        {
+            continue;
+        }
+        let funds_fen = match org_type {
+            OrgType::Foundation => {
+                (2_000_000 + i64::try_from(dice.below(8)).unwrap_or(0) * 1_000_000) * FEN_PER_YUAN
+            }
+            _ => (30_000 + i64::try_from(dice.below(50)).unwrap_or(0) * 10_000) * FEN_PER_YUAN,
+        };
+        planned.push(Planned {
+            tenant,
+            name,
+            org_type,
+            sub_kind,
+            areas,
+            registered_on,
+            representative: format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN_NAMES)),
+            address: format!(
+                "深圳市{}{street}{}号",
+                if tenant == 0 {
+                    "福田区"
+                } else {
+                    DISTRICTS[tenant - 1].1
+                },
+                1 + dice.below(999)
+            ),
+            funds_fen,
+            fate,
+            renamed_to,
+        });
+    }
+    planned.sort_by_key(|planned| planned.registered_on);
+    planned
+}
+
+async fn announce(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRef,
+    organisation: &organisation::Model,
+    when: DateTime<Utc>,
+    actor: Uuid,
+    (category, title, body): (Category, String, String),
+) -> anyhow::Result<Uuid> {
+    let disclosure = disclosures::publish(
+        db,
+        tenant,
+        when,
+        NewDisclosure {
+            category,
+            title,
+            body,
+            written_on: None,
+            document_number: None,
+            subject_terms: vec!["社会组织".to_owned(), category.label_zh().to_owned()],
+            attachments: Vec::new(),
+            subject: Some(("organisation", organisation.id.to_string())),
+            supersedes: None,
+            created_by: Some(actor),
+        },
+    )
+    .await?;
+    Ok(disclosure.id)
+}
+
+async fn create_organisations(
+    db: &impl ConnectionTrait,
+    tenants: &[TenantRef],
+    count: usize,
+    registrar: Uuid,
+) -> anyhow::Result<Vec<organisation::Model>> {
+    let mut created = Vec::new();
+    for planned in plan(count) {
+        let tenant = &tenants[planned.tenant];
+        let serial = counters::next(
+            db,
+            &format!(
+                "uscc:{}:{}",
+                planned.org_type.code_digit(),
+                tenant.model.division_code
+            ),
+        )
+        .await?;
+        let code = Uscc::issue(
+            planned.org_type.code_digit(),
+            &tenant.model.division_code,
+            u32::try_from(serial)?,
+        )
+        .context("demo code serials exhausted")?;
+        let registered_at = at(planned.registered_on, 2);
+        let mut model = organisation::Model {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id(),
+            uscc: code.to_string(),
+            uscc_override_reason: None,
+            name: planned.name.clone(),
+            name_key: name_key(&planned.name),
+            org_type: planned.org_type.as_str().to_owned(),
+            sub_kind: planned.sub_kind.map(|kind| kind.as_str().to_owned()),
+            address: planned.address.clone(),
+            legal_representative: planned.representative.clone(),
+            service_areas: serde_json::to_string(&planned.areas)?,
+            founded_on: Some(planned.registered_on - Duration::days(90)),
+            registered_funds_fen: planned.funds_fen,
+            contact_phone: Some(format!("0755-{:08}", serial * 7919 % 100_000_000)),
+            contact_email: None,
+            purpose: Some(format!(
+                "围绕{}开展服务，促进社会和谐。",
+                planned.areas.join("、")
+            )),
+            status: OrgStatus::Registered.as_str().to_owned(),
+            status_reason: None,
+            status_date: Some(planned.registered_on),
+            registered_at: Some(registered_at),
+            created_at: registered_at,
+            updated_at: registered_at,
+            version: 1,
+        };
+        crate::registry::organisations::repo::insert(db, model.clone()).await?;
+        let disclosure = announce(
+            db,
+            tenant,
+            &model,
+            registered_at,
+            registrar,
+            (Category::Registration,
+            format!("关于准予{}成立登记的公告", model.name),
+            format!(
+                "经审核，准予{name}成立登记。\n\n统一社会信用代码：{code}\n组织类型：{kind}\n住所：{address}\n法定代表人：{representative}\n业务范围：{areas}\n注册资金：{funds}",
+                name = model.name,
+                code = model.uscc,
+                kind = planned.org_type.label_zh(),
+                address = model.address,
+                representative = model.legal_representative,
+                areas = planned.areas.join("、"),
+                funds = yuan(model.registered_funds_fen),
+            )),
+        )
+        .await?;
+        record_event(
+            db,
+            &model,
+            registered_at,
+            HistoryEvent {
+                event: "registered",
+                effective_on: planned.registered_on,
+                data: serde_json::json!({ "name": model.name, "uscc": model.uscc }),
+                disclosure_id: Some(disclosure),
+                actor: Some(registrar),
+            },
+        )
+        .await?;
+        let mut later = planned.registered_on + Duration::days(400);
+        if let Some(new_name) = &planned.renamed_to {
+            let when = at(later, 3);
+            let disclosure = announce(
+                db,
+                tenant,
+                &model,
+                when,
+                registrar,
+                (Category::Change,
+                format!("关于{}变更登记的公告", model.name),
+                format!("经审核，准予{}（统一社会信用代码：{}）变更登记：\n名称：由“{}”变更为“{new_name}”", model.name, model.uscc, model.name)),
+            )
+            .await?;
+            record_event(
+                db,
+                &model,
+                when,
+                HistoryEvent {
+                    event: "name_changed",
+                    effective_on: later,
+                    data: serde_json::json!({ "from": model.name, "to": new_name }),
+                    disclosure_id: Some(disclosure),
+                    actor: Some(registrar),
+                },
+            )
+            .await?;
+            model.name = new_name.clone();
+            model.name_key = name_key(new_name);
+            later += Duration::days(200);
+        }
+        let (status, event, category, title, reason) = match planned.fate {
+            Fate::Registered => (OrgStatus::Registered, None, None, String::new(), ""),
+            Fate::Abnormal => (
+                OrgStatus::Abnormal,
+                Some("listed_abnormal"),
+                Some(Category::AbnormalListing),
+                format!("关于将{}列入活动异常名录的公告", model.name),
+                "未按规定报送年度工作报告",
+            ),
+            Fate::Deregistered => (
+                OrgStatus::Deregistered,
+                Some("deregistered"),
+                Some(Category::Deregistration),
+                format!("关于准予{}注销登记的公告", model.name),
+                "完成章程规定的宗旨，自愿注销",
+            ),
+            Fate::Revoked => (
+                OrgStatus::Revoked,
+                Some("revoked"),
+                Some(Category::Revocation),
+                format!("关于撤销{}登记的公告", model.name),
+                "连续两年未参加年度检查，经责令改正仍不改正",
+            ),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+        if let (Some(event), Some(category)) = (event, category)
+            && later < today
+        {
+            let when = at(later, 4);
+            let disclosure = announce(
+                db,
+                tenant,
+                &model,
+                when,
+                registrar,
+                (
+                    category,
+                    title,
+                    format!(
+                        "{}（统一社会信用代码：{}）：{reason}。",
+                        model.name, model.uscc
+                    ),
+                ),
+            )
+            .await?;
+            record_event(db, &model, when, HistoryEvent {
+                event,
+                effective_on: later,
+                data: serde_json::json!({ "from": "registered", "to": status.as_str(), "reason": reason }),
+                disclosure_id: Some(disclosure),
+                actor: Some(registrar),
+            })
+            .await?;
+            model.status = status.as_str().to_owned();
+            model.status_reason = Some(reason.to_owned());
+            model.status_date = Some(later);
+        }
+        if model.version == 1
+            && (model.name != planned.name || model.status != OrgStatus::Registered.as_str())
+        {
+            model.version = 2;
+            crate::registry::organisations::repo::save_if_version(db, model.clone(), 1).await?;
+        }
+        created.push(model);
+    }
+    Ok(created)
+}
+
+/// Applications of the demo NGO account, one in every state, beside the approved one behind its
+/// own organisation.
+async fn create_applications(
+    db: &impl ConnectionTrait,
+    futian: &TenantRef,
+    applicant: Uuid,
+    own: &organisation::Model,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let states = [
+        (RegistrationStatus::Approved, own.name.as_str()),
+        (RegistrationStatus::Draft, "深圳市福田区社区花园营造促进会"),
+        (
+            RegistrationStatus::Submitted,
+            "深圳市福田区银龄志愿服务中心",
+        ),
+        (RegistrationStatus::Returned, "深圳市福田区亲子阅读推广中心"),
+        (
+            RegistrationStatus::Rejected,
+            "深圳市福田区网络游戏爱好者协会",
+        ),
+        (RegistrationStatus::Withdrawn, "深圳市福田区街舞协会"),
+    ];
+    for (index, (status, name)) in states.into_iter().enumerate() {
+        let decided = !matches!(
+            status,
+            RegistrationStatus::Draft | RegistrationStatus::Submitted
+        );
+        let created_at = now - Duration::days(30 - i64::try_from(index).unwrap_or(0));
+        let model = application::Model {
+            id: Uuid::now_v7(),
+            tenant_id: futian.id(),
+            applicant_user_id: applicant,
+            status: status.as_str().to_owned(),
+            name: name.to_owned(),
+            name_key: name_key(name),
+            org_type: Some(OrgType::SocialServiceOrganisation.as_str().to_owned()),
+            sub_kind: None,
+            address: Some("深圳市福田区福华路 88 号".to_owned()),
+            legal_representative: Some("陈晓燕".to_owned()),
+            service_areas: serde_json::to_string(&["社区服务"])?,
+            founded_on: None,
+            registered_funds_fen: Some(30_000 * FEN_PER_YUAN),
+            contact_phone: Some("0755-88886666".to_owned()),
+            contact_email: Some(format!("ngo.admin@{DEMO_DOMAIN}")),
+            purpose: Some("服务社区居民".to_owned()),
+            founding_members: serde_json::to_string(&["陈晓燕", "黄志强", "林嘉欣"])?,
+            sponsor: None,
+            charter_document_id: None,
+            review_comments: if status == RegistrationStatus::Returned {
+                serde_json::json!({ "address": "请补充详细门牌号", "charter": "请上传经会员大会通过的章程" }).to_string()
+            } else {
+                "{}".to_owned()
+            },
+            decision_reason: (status == RegistrationStatus::Rejected)
+                .then(|| "业务范围不属于社会组织登记范围".to_owned()),
+            organisation_id: (status == RegistrationStatus::Approved).then_some(own.id),
+            submitted_at: (status != RegistrationStatus::Draft)
+                .then_some(created_at + Duration::days(1)),
+            decided_at: decided.then_some(created_at + Duration::days(5)),
+            decided_by: None,
+            created_at,
+            updated_at: created_at,
+            version: 1,
+        };
+        crate::registry::registrations::insert_for_demo(db, model).await?;
+    }
+    Ok(())
+}
