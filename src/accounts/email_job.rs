@@ -32,6 +32,10 @@ pub enum AccountEmail {
         old_email: String,
         new_email: String,
     },
+    /// An existing account was added to an organisation.
+    AddedToOrganisation {
+        organisation: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +119,14 @@ pub async fn send_account_email(
                 valid_hours: Purpose::ChangeEmail.lifetime().num_hours(),
             };
             (new_email, data.render()?)
+        }
+        AccountEmail::AddedToOrganisation { organisation } => {
+            let data = templates::added_to_organisation::Data {
+                name,
+                organisation,
+                link: format!("{}/api/v1/me", state.config.public_url()),
+            };
+            (user.email, data.render()?)
         }
         AccountEmail::AddressChanged {
             old_email,

@@ -129,6 +129,14 @@ email_template!(
     }
 );
 
+email_template!(
+    added_to_organisation,
+    "email/added_to_organisation/subject.txt",
+    "email/added_to_organisation/body.txt",
+    "email/added_to_organisation/body.html",
+    { name: String, organisation: String, link: String }
+);
+
 #[cfg(test)]
 mod tests {
     use super::verify_address;

@@ -196,3 +196,27 @@ pub async fn all_users(
         .all(db)
         .await
 }
+
+pub async fn organisation_grants(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<grant::Model>, DbErr> {
+    grant::Entity::find()
+        .filter(grant::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(grant::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+pub async fn delete_organisation_grants(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    organisation_id: Uuid,
+) -> Result<u64, DbErr> {
+    Ok(grant::Entity::delete_many()
+        .filter(grant::Column::UserId.eq(user_id))
+        .filter(grant::Column::OrganisationId.eq(organisation_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -332,6 +332,57 @@ pub async fn grant_organisation_role(
     repo::insert_organisation_grant(db, user_id, role, organisation_id, now).await
 }
 
+/// Every grant held in an organisation.
+pub async fn organisation_grants(
+    db: &impl sea_orm::ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<grant::Model>, sea_orm::DbErr> {
+    repo::organisation_grants(db, organisation_id).await
+}
+
+/// Makes `role` the user's only role in the organisation.
+pub async fn set_organisation_role(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    organisation_id: Uuid,
+    role: Role,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    repo::delete_organisation_grants(db, user_id, organisation_id).await?;
+    repo::insert_organisation_grant(db, user_id, role, organisation_id, now).await?;
+    Ok(())
+}
+
+pub async fn remove_organisation_roles(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    organisation_id: Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    repo::delete_organisation_grants(db, user_id, organisation_id).await?;
+    Ok(())
+}
+
+/// Creates an account for an invited person, without a password (a set-password link follows).
+pub async fn insert_invited_user(
+    db: &impl sea_orm::ConnectionTrait,
+    email: Email,
+    name: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<user::Model, sea_orm::DbErr> {
+    let user = user::Model {
+        id: Uuid::now_v7(),
+        email: email.to_string(),
+        name,
+        password_hash: None,
+        email_verified_at: None,
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    repo::insert_user(db, user.clone()).await?;
+    Ok(user)
+}
+
 /// A user by id, for services that act on behalf of the system (e-mail jobs).
 pub async fn find_user(
     state: &AppState,

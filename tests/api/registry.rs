@@ -9,7 +9,11 @@ use socorg::types::Uscc;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, TestResponse};
 
-crate::on_both_databases!(registration_to_deregistration, registry_refusals);
+crate::on_both_databases!(
+    registration_to_deregistration,
+    registry_refusals,
+    members_are_managed_by_their_organisation,
+);
 
 /// Signs up an NGO staff member and confirms their address behind the scenes.
 async fn ngo_user(app: &TestApp, email: &str, verified: bool) -> String {
@@ -570,4 +574,156 @@ async fn registry_refusals(backend: Backend) {
     app.get(&format!("/api/v1/registrations/{}", ids[1]), None)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+/// Applies, submits and approves an organisation for `token`; returns its id.
+async fn approved_organisation(world: &World, token: &str, name: &str) -> String {
+    let app = &world.app;
+    let created = app
+        .post("/api/v1/registrations", Some(token), complete_fields(name))
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    upload_charter(app, token, &id).await;
+    app.post(
+        &format!("/api/v1/registrations/{id}/submit"),
+        Some(token),
+        json!({}),
+    )
+    .await;
+    let approved = app
+        .post(
+            &format!("/api/v1/registrations/{id}/approve"),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    approved.body["organisation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn members_are_managed_by_their_organisation(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let admin = ngo_user(app, "boss@example.org", true).await;
+    let colleague = ngo_user(app, "colleague@example.org", true).await;
+    let organisation = approved_organisation(&world, &admin, "深圳市福田区围棋协会").await;
+    let members_path = format!("/api/v1/organisations/{organisation}/members");
+
+    // Before joining, the colleague cannot see the private parts at all.
+    app.get(&members_path, Some(&colleague))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    let invited = app
+        .post(
+            &members_path,
+            Some(&admin),
+            json!({ "email": "colleague@example.org", "name": "同事", "role": "org_member" }),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
+    assert_eq!(invited.body["active"], true, "an existing account");
+    let newcomer = app
+        .post(
+            &members_path,
+            Some(&admin),
+            json!({ "email": "newcomer@example.org", "name": "新人", "role": "org_member" }),
+        )
+        .await;
+    assert_eq!(
+        newcomer.body["active"], false,
+        "a new account waits for its password"
+    );
+    let newcomer_id = newcomer.body["user_id"].as_str().unwrap().to_owned();
+
+    let listed = app.get(&members_path, Some(&colleague)).await;
+    let members: Vec<(String, String)> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| {
+            (
+                member["email"].as_str().unwrap().to_owned(),
+                member["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        vec![
+            ("boss@example.org".to_owned(), "org_admin".to_owned()),
+            ("colleague@example.org".to_owned(), "org_member".to_owned()),
+            ("newcomer@example.org".to_owned(), "org_member".to_owned()),
+        ]
+    );
+    // The registry reads it too; another tenant does not.
+    assert_eq!(
+        app.get(&members_path, Some(&world.futian_admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.get(&members_path, Some(&world.luohu_admin))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // Members may look, not manage.
+    app.post(
+        &members_path,
+        Some(&colleague),
+        json!({ "email": "x@example.org", "name": "x", "role": "org_admin" }),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        &format!("/api/v1/organisations/{organisation}/changes"),
+        Some(&colleague),
+        json!({ "address": "别处" }),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // The last administrator stays; with a second one, roles move.
+    let boss_id = app.get("/api/v1/me", Some(&admin)).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.delete(&format!("{members_path}/{boss_id}"), Some(&admin))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "last_administrator");
+    let colleague_id = app.get("/api/v1/me", Some(&colleague)).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let promoted = app
+        .request(
+            Method::PUT,
+            &format!("{members_path}/{colleague_id}"),
+            Some(&admin),
+            Some(json!({ "role": "org_admin" })),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::NO_CONTENT, "{}", promoted.text);
+    let removed = app
+        .delete(&format!("{members_path}/{newcomer_id}"), Some(&colleague))
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&members_path, Some(&admin)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The invitations were e-mailed: a set-password link for the newcomer, a notice for the colleague.
+    let pass = app.run_jobs().await;
+    assert!(pass.succeeded >= 2, "{pass:?}");
+    let outbox = std::fs::read_dir(app.data_dir.join("outbox"))
+        .unwrap()
+        .count();
+    assert!(outbox >= 2, "messages written to the outbox folder");
 }

@@ -10,10 +10,11 @@ use uuid::Uuid;
 use super::{
     changes::{self, RequestedChanges},
     dto::{
-        ChangeRequest, DecisionRequest, HistoryResponse, OrganisationApplicationList,
-        OrganisationApplicationResponse, OrganisationList, OrganisationResponse, ReasonRequest,
-        RevokeRequest,
+        ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InviteMemberRequest,
+        MemberList, MemberResponse, OrganisationApplicationList, OrganisationApplicationResponse,
+        OrganisationList, OrganisationResponse, ReasonRequest, RevokeRequest,
     },
+    members,
     repo::OrganisationFilter,
     service, status,
 };
@@ -27,8 +28,34 @@ use crate::{
     registry::model::{OrgStatus, OrgType},
     state::AppState,
     tenants,
-    types::required_text,
+    types::{Email, required_text},
 };
+
+impl From<members::Member> for MemberResponse {
+    fn from(member: members::Member) -> Self {
+        Self {
+            user_id: member.user.id,
+            email: member.user.email,
+            name: member.user.name,
+            role: member.role.as_str().to_owned(),
+            active: member.user.password_hash.is_some(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum MemberAdded {
+    /// Added; the person is told by e-mail.
+    #[oai(status = 201)]
+    Added(Json<MemberResponse>),
+}
+
+#[derive(ApiResponse)]
+enum MemberChanged {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
 
 #[derive(Tags)]
 enum OrganisationTags {
@@ -306,6 +333,93 @@ impl OrganisationApi {
         )
         .await?;
         Ok(Json(decided.into()))
+    }
+
+    /// The organisation's members (its members and the registry).
+    #[oai(
+        path = "/organisations/:id/members",
+        method = "get",
+        operation_id = "list_members"
+    )]
+    async fn list_members(&self, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<Json<MemberList>> {
+        let principal = auth.principal(&self.state).await?;
+        let items = members::list_members(&self.state, &principal, id.0).await?;
+        Ok(Json(MemberList {
+            items: items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Add a person by e-mail (the organisation's administrators). An address without an account
+    /// gets one, with a link to set its password.
+    #[oai(
+        path = "/organisations/:id/members",
+        method = "post",
+        operation_id = "invite_member"
+    )]
+    async fn invite_member(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<InviteMemberRequest>,
+    ) -> ApiResult<MemberAdded> {
+        let principal = auth.principal(&self.state).await?;
+        let request = body.0;
+        let email = Email::parse(&request.email)
+            .map_err(|code| ApiError::field("email", code, "a valid e-mail address"))?;
+        let name = required_text(&request.name, 100)
+            .map_err(|code| ApiError::field("name", code, "1-100 characters"))?;
+        let member = members::invite_member(
+            &self.state,
+            &principal,
+            id.0,
+            email,
+            name,
+            request.role.into(),
+        )
+        .await?;
+        Ok(MemberAdded::Added(Json(member.into())))
+    }
+
+    /// Change a member's role; the last administrator keeps theirs.
+    #[oai(
+        path = "/organisations/:id/members/:user",
+        method = "put",
+        operation_id = "change_member"
+    )]
+    async fn change_member(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        user: Path<Uuid>,
+        body: JsonBody<ChangeMemberRequest>,
+    ) -> ApiResult<MemberChanged> {
+        let principal = auth.principal(&self.state).await?;
+        members::change_member(
+            &self.state,
+            &principal,
+            id.0,
+            user.0,
+            Some(body.0.role.into()),
+        )
+        .await?;
+        Ok(MemberChanged::Done)
+    }
+
+    /// Remove a member; the last administrator stays.
+    #[oai(
+        path = "/organisations/:id/members/:user",
+        method = "delete",
+        operation_id = "remove_member"
+    )]
+    async fn remove_member(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        user: Path<Uuid>,
+    ) -> ApiResult<MemberChanged> {
+        let principal = auth.principal(&self.state).await?;
+        members::change_member(&self.state, &principal, id.0, user.0, None).await?;
+        Ok(MemberChanged::Done)
     }
 
     /// List the organisation on the abnormal-activity list, with the reason.

@@ -178,3 +178,57 @@ impl From<organisation_application::Model> for OrganisationApplicationResponse {
 pub struct OrganisationApplicationList {
     pub items: Vec<OrganisationApplicationResponse>,
 }
+
+/// A role in an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, poem_openapi::Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum OrganisationRoleName {
+    OrgAdmin,
+    OrgMember,
+}
+
+impl From<OrganisationRoleName> for crate::authz::Role {
+    fn from(role: OrganisationRoleName) -> Self {
+        match role {
+            OrganisationRoleName::OrgAdmin => crate::authz::Role::OrgAdmin,
+            OrganisationRoleName::OrgMember => crate::authz::Role::OrgMember,
+        }
+    }
+}
+
+/// A person to add to the organisation.
+#[derive(Debug, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct InviteMemberRequest {
+    pub email: String,
+    /// Used when the address has no account yet.
+    pub name: String,
+    pub role: OrganisationRoleName,
+}
+
+/// A new role for a member.
+#[derive(Debug, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct ChangeMemberRequest {
+    pub role: OrganisationRoleName,
+}
+
+/// A member of an organisation.
+#[derive(Debug, Object)]
+pub struct MemberResponse {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    /// `org_admin` or `org_member`.
+    pub role: String,
+    /// Whether the person has set a password yet.
+    pub active: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct MemberList {
+    pub items: Vec<MemberResponse>,
+}
