@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod ratelimit;
 pub mod registry;
 pub mod startup;
 pub mod state;

@@ -26,7 +26,10 @@ use crate::{
     documents::api::DocumentApi,
     error::{ApiError, problem_from_poem_error},
     jobs::api::JobApi,
-    registry::{organisations::api::OrganisationApi, registrations::api::RegistrationApi},
+    registry::{
+        complaints::api::ComplaintApi, organisations::api::OrganisationApi,
+        registrations::api::RegistrationApi,
+    },
     state::AppState,
     tenants::api::TenantApi,
     users::api::UserApi,
@@ -42,6 +45,7 @@ pub type Apis = (
     DisclosureApi,
     RegistrationApi,
     OrganisationApi,
+    ComplaintApi,
     AuditApi,
     JobApi,
 );
@@ -58,6 +62,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             DisclosureApi::new(state.clone()),
             RegistrationApi::new(state.clone()),
             OrganisationApi::new(state.clone()),
+            ComplaintApi::new(state.clone()),
             AuditApi::new(state.clone()),
             JobApi::new(state.clone()),
         ),

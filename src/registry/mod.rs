@@ -2,6 +2,7 @@
 //! organisation record with its statuses and full history, change and deregistration
 //! applications, and the disclosures each public step leaves.
 
+pub mod complaints;
 pub mod email;
 pub mod model;
 pub mod organisations;

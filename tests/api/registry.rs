@@ -13,6 +13,7 @@ crate::on_both_databases!(
     registration_to_deregistration,
     registry_refusals,
     members_are_managed_by_their_organisation,
+    complaints_reach_only_the_registry,
 );
 
 /// Signs up an NGO staff member and confirms their address behind the scenes.
@@ -726,4 +727,148 @@ async fn members_are_managed_by_their_organisation(backend: Backend) {
         .unwrap()
         .count();
     assert!(outbox >= 2, "messages written to the outbox folder");
+}
+
+async fn complaints_reach_only_the_registry(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let ngo = ngo_user(app, "ngo@example.org", true).await;
+    let organisation = approved_organisation(&world, &ngo, "深圳市福田区摄影协会").await;
+    let code = app
+        .get(&format!("/api/v1/organisations/{organisation}"), None)
+        .await
+        .body["uscc"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for (index, target) in [
+        organisation.as_str(),
+        code.as_str(),
+        organisation.as_str(),
+        code.as_str(),
+        organisation.as_str(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let filed = app
+            .post(
+                &format!("/api/v1/organisations/{target}/complaints"),
+                None,
+                json!({ "text": format!("第{index}次：收费不透明"), "contact": "138xxxx0000" }),
+            )
+            .await;
+        assert_eq!(filed.status, StatusCode::ACCEPTED, "{}", filed.text);
+    }
+    let limited = app
+        .post(
+            &format!("/api/v1/organisations/{organisation}/complaints"),
+            None,
+            json!({ "text": "再一次" }),
+        )
+        .await;
+    limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    assert!(limited.headers.contains_key("retry-after"));
+
+    let listed = app
+        .get(
+            "/api/v1/tenants/futian/complaints",
+            Some(&world.futian_admin),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    assert!(
+        items
+            .iter()
+            .all(|item| item.get("client_address").is_none())
+    );
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+
+    // Never public, never the organisation's, never another tenant's; the parent reads only.
+    app.get(&format!("/api/v1/complaints/{id}"), Some(&ngo))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.get(
+        "/api/v1/tenants/futian/complaints",
+        Some(&world.luohu_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    app.get(&format!("/api/v1/complaints/{id}"), None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let platform = app.login("root@example.org", PASSWORD).await;
+    let city_admin = {
+        let (_, token) = app
+            .tenant_user(
+                &platform,
+                "shenzhen",
+                "city@example.org",
+                &["registry_admin"],
+            )
+            .await;
+        token
+    };
+    assert_eq!(
+        app.get(&format!("/api/v1/complaints/{id}"), Some(&city_admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.post(
+        &format!("/api/v1/complaints/{id}/handle"),
+        Some(&city_admin),
+        json!({ "status": "in_progress" }),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    let progress = app
+        .post(
+            &format!("/api/v1/complaints/{id}/handle"),
+            Some(&world.futian_admin),
+            json!({ "status": "in_progress" }),
+        )
+        .await;
+    assert_eq!(progress.body["status"], "in_progress");
+    app.post(
+        &format!("/api/v1/complaints/{id}/handle"),
+        Some(&world.futian_admin),
+        json!({ "status": "closed" }),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let closed = app
+        .post(
+            &format!("/api/v1/complaints/{id}/handle"),
+            Some(&world.futian_admin),
+            json!({ "status": "closed", "resolution": "已约谈，收费标准已公示" }),
+        )
+        .await;
+    assert_eq!(closed.body["status"], "closed");
+    app.post(
+        &format!("/api/v1/complaints/{id}/handle"),
+        Some(&world.futian_admin),
+        json!({ "status": "in_progress" }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "invalid_transition");
+    let open = app
+        .get(
+            "/api/v1/tenants/futian/complaints?status=open",
+            Some(&world.futian_admin),
+        )
+        .await;
+    assert_eq!(open.body["items"].as_array().unwrap().len(), 4);
+    // Complaints leave no disclosure.
+    let disclosures = app
+        .get(
+            &format!("/api/v1/disclosures?subject_id={organisation}"),
+            None,
+        )
+        .await;
+    assert_eq!(disclosures.body["items"].as_array().unwrap().len(), 1);
 }
