@@ -11,9 +11,40 @@ use crate::{
     users,
 };
 
+/// The decision as it was taken: the e-mail may be sent later, when the application has moved on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationDecisionJob {
     pub application_id: Uuid,
+    pub decision: RegistrationStatus,
+    /// The reviewer's comments per field, or the reasons of a rejection.
+    pub notes: Vec<String>,
+}
+
+impl RegistrationDecisionJob {
+    pub fn for_application(application: &entities::registration_application::Model) -> Self {
+        let decision =
+            RegistrationStatus::parse(&application.status).unwrap_or(RegistrationStatus::Submitted);
+        let mut notes: Vec<String> = match decision {
+            RegistrationStatus::Returned => serde_json::from_str::<
+                std::collections::BTreeMap<String, String>,
+            >(&application.review_comments)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(field, comment)| format!("{field}: {comment}"))
+            .collect(),
+            _ => Vec::new(),
+        };
+        if decision == RegistrationStatus::Rejected
+            && let Some(reason) = &application.decision_reason
+        {
+            notes.push(reason.clone());
+        }
+        Self {
+            application_id: application.id,
+            decision,
+            notes,
+        }
+    }
 }
 
 impl Job for RegistrationDecisionJob {
@@ -37,23 +68,16 @@ pub async fn send_registration_decision(
     else {
         return Ok(());
     };
-    let status = RegistrationStatus::parse(&application.status);
-    let (decision_zh, decision_en) = match status {
-        Some(RegistrationStatus::Approved) => ("已准予登记", "approved"),
-        Some(RegistrationStatus::Returned) => ("已退回补正", "returned for amendment"),
-        Some(RegistrationStatus::Rejected) => ("不予登记", "rejected"),
+    let (decision_zh, decision_en) = match job.decision {
+        RegistrationStatus::Approved => ("已准予登记", "approved"),
+        RegistrationStatus::Returned => ("已退回补正", "returned for amendment"),
+        RegistrationStatus::Rejected => ("不予登记", "rejected"),
         _ => return Ok(()),
     };
-    let comments: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&application.review_comments).unwrap_or_default();
-    let mut notes: Vec<String> = comments
-        .iter()
-        .map(|(field, comment)| format!("{field}: {comment}"))
-        .collect();
-    if let Some(reason) = &application.decision_reason {
-        notes.push(reason.clone());
-    }
-    let code = match application.organisation_id {
+    let organisation_id = application
+        .organisation_id
+        .filter(|_| job.decision == RegistrationStatus::Approved);
+    let code = match organisation_id {
         Some(id) => entities::organisation::Entity::find_by_id(id)
             .one(&state.db)
             .await?
@@ -65,7 +89,7 @@ pub async fn send_registration_decision(
         organisation: application.name.clone(),
         decision_zh: decision_zh.to_owned(),
         decision_en: decision_en.to_owned(),
-        notes,
+        notes: job.notes,
         code,
         link: format!(
             "{}/api/v1/registrations/{}",

@@ -14,6 +14,7 @@ crate::on_both_databases!(
     registry_refusals,
     members_are_managed_by_their_organisation,
     complaints_reach_only_the_registry,
+    existing_organisations_and_policy_documents,
 );
 
 /// Signs up an NGO staff member and confirms their address behind the scenes.
@@ -415,6 +416,35 @@ async fn registration_to_deregistration(backend: Backend) {
         .get(&format!("/api/v1/disclosures?subject_type=organisation&subject_id={organisation_id}&category=deregistration"), None)
         .await;
     assert_eq!(disclosures.body["items"].as_array().unwrap().len(), 1);
+
+    // The applicant was e-mailed at each decision: returned, then approved (with the code).
+    app.run_jobs().await;
+    let subjects: Vec<(String, String)> = std::fs::read_dir(app.data_dir.join("outbox"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| {
+            let raw = std::fs::read(entry.path()).unwrap();
+            let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            (
+                message.subject().unwrap_or_default().to_owned(),
+                message
+                    .body_text(0)
+                    .map(|text| text.into_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|(subject, _)| subject.contains("已退回补正")),
+        "{subjects:?}"
+    );
+    let approval = subjects
+        .iter()
+        .find(|(subject, _)| subject.contains("已准予登记"))
+        .expect("approval e-mail");
+    assert!(approval.1.contains(&code), "the code is in the e-mail");
 }
 
 async fn registry_refusals(backend: Backend) {
@@ -871,4 +901,167 @@ async fn complaints_reach_only_the_registry(backend: Backend) {
         )
         .await;
     assert_eq!(disclosures.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn existing_organisations_and_policy_documents(backend: Backend) {
+    let world = world(backend).await;
+    let app = &world.app;
+    let record = |uscc: &str, reason: Option<&str>, name: &str| {
+        json!({
+            "uscc": uscc,
+            "uscc_override_reason": reason,
+            "name": name,
+            "type": "social_group",
+            "address": "深圳市福田区",
+            "legal_representative": "张三",
+            "service_areas": ["文化"],
+            "registered_funds_fen": 3_000_000,
+        })
+    };
+    let path = "/api/v1/tenants/futian/organisations";
+    let refused = app
+        .post(
+            path,
+            Some(&world.futian_admin),
+            record("53100000500012015T", None, "老协会"),
+        )
+        .await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["field"], "uscc");
+    assert_eq!(refused.body["errors"][0]["code"], "check_character");
+    app.post(
+        path,
+        Some(&world.futian_admin),
+        record("5310000050001201SZ", Some("旧证"), "老协会"),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let recorded = app
+        .post(
+            path,
+            Some(&world.futian_admin),
+            record(
+                "53100000500012015T",
+                Some("2005 年颁发的证书即如此，已报上级核实"),
+                "老协会",
+            ),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+    let id = recorded.body["id"].as_str().unwrap().to_owned();
+    let audit = app
+        .get(
+            &format!("/api/v1/admin/audit?object_type=organisation&object_id={id}"),
+            Some(&world.futian_admin),
+        )
+        .await;
+    assert_eq!(
+        audit.body["items"][0]["data"]["check_character_override"],
+        "2005 年颁发的证书即如此，已报上级核实"
+    );
+    app.post(
+        path,
+        Some(&world.futian_admin),
+        record("52440300MJL186084F", None, "老协会"),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "already_recorded");
+    app.post(
+        path,
+        Some(&world.luohu_admin),
+        record("52440300MJL186084F", None, "另一个"),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        app.get("/api/v1/organisations/53100000500012015T", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "lookups by code need a valid code"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/organisations/{id}"), None)
+            .await
+            .body["uscc"],
+        "53100000500012015T"
+    );
+
+    // A policy document with an attachment, then a correction that supersedes it.
+    let attachment = app
+        .client
+        .post(app.url("/api/v1/tenants/futian/documents?visibility=public&file_name=通知.pdf"))
+        .bearer_auth(&world.futian_admin)
+        .header("content-type", "application/pdf")
+        .body(b"%PDF-1.4 notice".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let attachment = TestResponse::read(attachment).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let policy = app
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&world.futian_admin),
+            json!({ "title": "福田区社会组织年检通知", "body": "各社会组织：请于3月31日前提交年度报告。", "document_number": "深福民〔2026〕5号", "subject_terms": ["年检"], "attachments": [attachment] }),
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::CREATED, "{}", policy.text);
+    assert_eq!(policy.body["category"], "policy");
+    assert_eq!(policy.body["category_zh"], "政策文件");
+    assert_eq!(policy.body["document_number"], "深福民〔2026〕5号");
+    let policy_id = policy.body["id"].as_str().unwrap().to_owned();
+    let correction = app
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&world.futian_admin),
+            json!({ "title": "福田区社会组织年检通知（更正）", "body": "截止日期更正为4月30日。", "supersedes": policy_id }),
+        )
+        .await;
+    assert_eq!(
+        correction.status,
+        StatusCode::CREATED,
+        "{}",
+        correction.text
+    );
+    assert_ne!(correction.body["index_no"], policy.body["index_no"]);
+    let original = app
+        .get(&format!("/api/v1/disclosures/{policy_id}"), None)
+        .await;
+    assert_eq!(
+        original.body["title"], "福田区社会组织年检通知",
+        "never edited in place"
+    );
+    assert_eq!(original.body["superseded_by_id"], correction.body["id"]);
+    app.post(
+        "/api/v1/tenants/futian/disclosures",
+        Some(&world.futian_admin),
+        json!({ "title": "再更正", "body": "x", "supersedes": policy_id }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "already_superseded");
+    app.post(
+        "/api/v1/tenants/futian/disclosures",
+        Some(&world.luohu_admin),
+        json!({ "title": "x", "body": "y" }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let missing = app
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&world.futian_admin),
+            json!({ "title": " ", "body": "" }),
+        )
+        .await;
+    missing.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let mut fields = missing.problem_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["body", "title"]);
+    let listed = app
+        .get("/api/v1/disclosures?tenant=futian&category=policy", None)
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
 }

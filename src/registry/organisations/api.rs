@@ -12,8 +12,10 @@ use super::{
     dto::{
         ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InviteMemberRequest,
         MemberList, MemberResponse, OrganisationApplicationList, OrganisationApplicationResponse,
-        OrganisationList, OrganisationResponse, ReasonRequest, RevokeRequest,
+        OrganisationList, OrganisationResponse, ReasonRequest, RecordOrganisationRequest,
+        RevokeRequest,
     },
+    existing::{self, ExistingOrganisation},
     members,
     repo::OrganisationFilter,
     service, status,
@@ -41,6 +43,13 @@ impl From<members::Member> for MemberResponse {
             active: member.user.password_hash.is_some(),
         }
     }
+}
+
+#[derive(ApiResponse)]
+enum Recorded {
+    /// Recorded.
+    #[oai(status = 201)]
+    Created(Json<OrganisationResponse>),
 }
 
 #[derive(ApiResponse)]
@@ -161,6 +170,53 @@ impl OrganisationApi {
             })
             .collect();
         Ok(Json(OrganisationList { items, next_cursor }))
+    }
+
+    /// Record an organisation registered before socorg under its existing code (the tenant's
+    /// registry administrators). A code failing its check character needs a written reason.
+    #[oai(
+        path = "/tenants/:slug/organisations",
+        method = "post",
+        operation_id = "record_organisation"
+    )]
+    async fn record_organisation(
+        &self,
+        auth: BearerAuth,
+        slug: Path<String>,
+        body: JsonBody<RecordOrganisationRequest>,
+    ) -> ApiResult<Recorded> {
+        let principal = auth.principal(&self.state).await?;
+        let request = body.0;
+        let text = |value: &str, field: &str, max: usize| {
+            required_text(value, max)
+                .map_err(|code| ApiError::field(field, code, format!("1-{max} characters")))
+        };
+        if request.registered_funds_fen < 0 {
+            return Err(ApiError::field(
+                "registered_funds_fen",
+                "invalid",
+                "cannot be negative",
+            ));
+        }
+        let existing = ExistingOrganisation {
+            uscc: request.uscc,
+            override_reason: request.uscc_override_reason,
+            name: text(&request.name, "name", 100)?,
+            org_type: request.org_type,
+            sub_kind: request.sub_kind,
+            address: text(&request.address, "address", 200)?,
+            legal_representative: text(&request.legal_representative, "legal_representative", 50)?,
+            service_areas: request.service_areas,
+            founded_on: request.founded_on,
+            registered_funds_fen: request.registered_funds_fen,
+        };
+        let model = existing::record_existing(&self.state, &principal, &slug.0, existing).await?;
+        let tenant = tenants::service::get_tenant_by_id(&self.state, model.tenant_id).await?;
+        Ok(Recorded::Created(Json(OrganisationResponse::new(
+            model,
+            tenant.model.slug,
+            tenant.model.name_zh,
+        ))))
     }
 
     /// One organisation's public profile, by id or by unified social credit code.

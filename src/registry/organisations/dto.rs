@@ -232,3 +232,23 @@ pub struct MemberResponse {
 pub struct MemberList {
     pub items: Vec<MemberResponse>,
 }
+
+/// An organisation registered before socorg, recorded under its existing code.
+#[derive(Debug, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct RecordOrganisationRequest {
+    pub uscc: String,
+    /// Why a code whose check character fails is recorded anyway (audited).
+    pub uscc_override_reason: Option<String>,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[oai(rename = "type")]
+    pub org_type: OrgType,
+    pub sub_kind: Option<SubKind>,
+    pub address: String,
+    pub legal_representative: String,
+    pub service_areas: Vec<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub registered_funds_fen: i64,
+}

@@ -4,6 +4,7 @@
 pub mod api;
 mod changes;
 mod dto;
+mod existing;
 mod members;
 pub mod repo;
 pub mod service;

@@ -372,9 +372,7 @@ async fn transition(
         jobs::enqueue(
             &transaction,
             now,
-            &RegistrationDecisionJob {
-                application_id: model.id,
-            },
+            &RegistrationDecisionJob::for_application(&model),
             state.config.job_max_attempts,
         )
         .await?;
@@ -544,9 +542,7 @@ pub async fn approve_registration(
     jobs::enqueue(
         &transaction,
         now,
-        &RegistrationDecisionJob {
-            application_id: model.id,
-        },
+        &RegistrationDecisionJob::for_application(&model),
         state.config.job_max_attempts,
     )
     .await?;
