@@ -63,6 +63,12 @@ impl From<document::Model> for DocumentResponse {
     }
 }
 
+/// Documents of one owner, newest first.
+#[derive(Debug, Object)]
+pub struct DocumentList {
+    pub items: Vec<DocumentResponse>,
+}
+
 /// A short-lived direct link.
 #[derive(Debug, Object)]
 pub struct DirectLinkResponse {

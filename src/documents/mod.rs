@@ -4,7 +4,7 @@
 //! through authorisation and verify the hash. Deleting a document removes its object by a job.
 
 pub mod api;
-mod dto;
+pub mod dto;
 mod repo;
 pub mod service;
 pub mod sniff;

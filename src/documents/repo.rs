@@ -1,7 +1,9 @@
 //! Queries on documents.
 
 use entities::document;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 pub async fn insert(db: &impl ConnectionTrait, model: document::Model) -> Result<(), DbErr> {
@@ -34,4 +36,17 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> 
         .await?
         .rows_affected
         > 0)
+}
+
+pub async fn of_owner(
+    db: &impl ConnectionTrait,
+    owner_type: &str,
+    owner_id: &str,
+) -> Result<Vec<document::Model>, DbErr> {
+    document::Entity::find()
+        .filter(document::Column::OwnerType.eq(owner_type))
+        .filter(document::Column::OwnerId.eq(owner_id))
+        .order_by_desc(document::Column::Id)
+        .all(db)
+        .await
 }

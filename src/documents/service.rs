@@ -303,6 +303,15 @@ async fn store_received(
     Ok(model)
 }
 
+/// The documents of one owner, newest first; the caller has checked who may see them.
+pub async fn documents_of(
+    state: &AppState,
+    owner_type: &str,
+    owner_id: &str,
+) -> Result<Vec<document::Model>, sea_orm::DbErr> {
+    repo::of_owner(&state.db, owner_type, owner_id).await
+}
+
 /// A document by id, whoever may see it; for services that check their own rules.
 pub async fn find_document(
     state: &AppState,
@@ -325,10 +334,14 @@ pub async fn readable_document(
         "private" => match principal {
             Some(principal) => {
                 let tenant = tenants::service::get_tenant_by_id(state, document.tenant_id).await?;
+                let owner_member = document.owner_type == "organisation"
+                    && Uuid::parse_str(&document.owner_id)
+                        .is_ok_and(|organisation| principal.has_organisation_role(organisation));
                 matches!(
                     principal.tenant_access(&tenant.position()),
                     TenantAccess::Manage | TenantAccess::Read
                 ) || document.uploaded_by == Some(principal.user_id)
+                    || owner_member
             }
             None => false,
         },

@@ -750,6 +750,44 @@ async fn members_are_managed_by_their_organisation(backend: Backend) {
         2
     );
 
+    // The organisation's private documents: its administrators upload, its members and the
+    // registry read, nobody else even sees them.
+    let documents_path = format!("/api/v1/organisations/{organisation}/documents");
+    let upload = |token: String| {
+        app.client
+            .post(app.url(&format!("{documents_path}?file_name=理事会决议.pdf")))
+            .bearer_auth(token)
+            .header("content-type", "application/pdf")
+            .body(b"%PDF-1.7 board resolution".to_vec())
+            .send()
+    };
+    let uploaded = TestResponse::read(upload(admin.clone()).await.unwrap()).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+    let document = uploaded.body["id"].as_str().unwrap().to_owned();
+    let member_upload = TestResponse::read(upload(colleague.clone()).await.unwrap()).await;
+    assert_eq!(
+        member_upload.status,
+        StatusCode::CREATED,
+        "the colleague was promoted to administrator"
+    );
+    let listed = app.get(&documents_path, Some(&world.futian_admin)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(listed.body["items"][1]["file_name"], "理事会决议.pdf");
+    for (token, status) in [
+        (Some(colleague.as_str()), StatusCode::OK),
+        (Some(world.futian_admin.as_str()), StatusCode::OK),
+        (Some(world.luohu_admin.as_str()), StatusCode::NOT_FOUND),
+        (None, StatusCode::NOT_FOUND),
+    ] {
+        let download = app
+            .get(&format!("/api/v1/documents/{document}/content"), token)
+            .await;
+        assert_eq!(download.status, status);
+    }
+    app.get(&documents_path, Some(&world.luohu_admin))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
     // The invitations were e-mailed: a set-password link for the newcomer, a notice for the colleague.
     let pass = app.run_jobs().await;
     assert!(pass.succeeded >= 2, "{pass:?}");

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{
     changes::{self, RequestedChanges},
+    documents,
     dto::{
         ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InviteMemberRequest,
         MemberList, MemberResponse, OrganisationApplicationList, OrganisationApplicationResponse,
@@ -21,6 +22,10 @@ use super::{
     service, status,
 };
 use crate::{
+    documents::{
+        dto::{DocumentList, DocumentResponse},
+        upload::UploadBody,
+    },
     error::{ApiError, ApiResult},
     http::{
         json::JsonBody,
@@ -43,6 +48,13 @@ impl From<members::Member> for MemberResponse {
             active: member.user.password_hash.is_some(),
         }
     }
+}
+
+#[derive(ApiResponse)]
+enum DocumentUploaded {
+    /// Stored.
+    #[oai(status = 201)]
+    Created(Json<DocumentResponse>),
 }
 
 #[derive(ApiResponse)]
@@ -476,6 +488,51 @@ impl OrganisationApi {
         let principal = auth.principal(&self.state).await?;
         members::change_member(&self.state, &principal, id.0, user.0, None).await?;
         Ok(MemberChanged::Done)
+    }
+
+    /// Upload a private document of the organisation (its administrators): raw bytes with their
+    /// `Content-Type`, or a form with a `file` part.
+    #[oai(
+        path = "/organisations/:id/documents",
+        method = "post",
+        operation_id = "upload_organisation_document"
+    )]
+    async fn upload_organisation_document(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        file_name: Query<Option<String>>,
+        body: UploadBody,
+    ) -> ApiResult<DocumentUploaded> {
+        let principal = auth.principal(&self.state).await?;
+        let document = documents::upload(
+            &self.state,
+            &principal,
+            id.0,
+            body.file_name.or(file_name.0),
+            body.claimed_type,
+            body.reader,
+        )
+        .await?;
+        Ok(DocumentUploaded::Created(Json(document.into())))
+    }
+
+    /// The organisation's documents (its members and the registry).
+    #[oai(
+        path = "/organisations/:id/documents",
+        method = "get",
+        operation_id = "list_organisation_documents"
+    )]
+    async fn list_organisation_documents(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<DocumentList>> {
+        let principal = auth.principal(&self.state).await?;
+        let items = documents::list(&self.state, &principal, id.0).await?;
+        Ok(Json(DocumentList {
+            items: items.into_iter().map(Into::into).collect(),
+        }))
     }
 
     /// List the organisation on the abnormal-activity list, with the reason.

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod changes;
+mod documents;
 mod dto;
 mod existing;
 mod members;
