@@ -141,15 +141,22 @@ pub async fn delete_object_job(state: &AppState, job: DeleteObjectJob) -> anyhow
     state.documents.delete(&job.storage_key).await
 }
 
-/// A file received into the temporary folder, hashed and measured.
-struct Received {
+/// A file received into the temporary folder, hashed and measured; `discard` it when done.
+pub struct Received {
     path: PathBuf,
     size: u64,
     sha256: String,
 }
 
+impl Received {
+    /// Removes the temporary file.
+    pub async fn discard(self) {
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
 /// Copies the stream into a temporary file, hashing as it goes, and stops at the limit.
-async fn receive(
+pub async fn receive(
     state: &AppState,
     mut reader: impl AsyncRead + Unpin,
 ) -> Result<Received, DocumentError> {
@@ -225,14 +232,24 @@ pub async fn store_for_owner(
     reader: impl AsyncRead + Unpin,
 ) -> Result<document::Model, DocumentError> {
     let received = receive(state, reader).await?;
-    let stored = store_received(state, principal, tenant, owner, new, &received).await;
-    let _ = tokio::fs::remove_file(&received.path).await;
+    let stored = store_received(
+        state,
+        Some(principal.user_id),
+        tenant,
+        owner,
+        new,
+        &received,
+    )
+    .await;
+    received.discard().await;
     stored
 }
 
-async fn store_received(
+/// Types, stores and records a received file for `owner`; `uploader` is `None` for anonymous
+/// reporters.
+pub async fn store_received(
     state: &AppState,
-    principal: &Principal,
+    uploader: Option<Uuid>,
     tenant: &TenantRef,
     owner: (&'static str, String),
     new: NewDocument,
@@ -269,7 +286,7 @@ async fn store_received(
         content_type: detected.to_owned(),
         size_bytes: i64::try_from(received.size).unwrap_or(i64::MAX),
         sha256: received.sha256.clone(),
-        uploaded_by: Some(principal.user_id),
+        uploaded_by: uploader,
         created_at: now,
     };
     let recorded = async {
@@ -278,7 +295,7 @@ async fn store_received(
         audit::record(
             &transaction,
             AuditEvent::new(now, "document", model.id, "upload")
-                .actor(principal.user_id)
+                .actor_opt(uploader)
                 .tenant(tenant.id())
                 .data(serde_json::json!({
                     "file_name": model.file_name,
@@ -301,6 +318,16 @@ async fn store_received(
     }
     info!(document_id = %model.id, size = model.size_bytes, "document stored");
     Ok(model)
+}
+
+/// Removes a just-stored document whose owner was not recorded after all (row and bytes).
+pub async fn discard_stored(state: &AppState, document: &document::Model) {
+    if let Err(error) = repo::delete(&state.db, document.id).await {
+        warn!(%error, document_id = %document.id, "could not remove a discarded document");
+    }
+    if let Err(error) = state.documents.delete(&document.storage_key).await {
+        warn!(%error, storage_key = %document.storage_key, "orphaned document object left behind");
+    }
 }
 
 /// The documents of one owner, newest first; the caller has checked who may see them.

@@ -931,6 +931,78 @@ async fn complaints_reach_only_the_registry(backend: Backend) {
         )
         .await;
     assert_eq!(open.body["items"].as_array().unwrap().len(), 4);
+    // With files: a refused file refuses the whole complaint and keeps nothing.
+    let form = |files: Vec<(&'static str, &'static str, Vec<u8>)>| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("text", "志愿者被要求交押金")
+            .text("contact", "匿名");
+        for (name, mime, bytes) in files {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(name)
+                    .mime_str(mime)
+                    .unwrap(),
+            );
+        }
+        form
+    };
+    let png = b"\x89PNG\r\n\x1a\n0123456789".to_vec();
+    let organisation_path = format!("/api/v1/organisations/{organisation}/complaints");
+    let clock_jump = chrono::Duration::hours(2);
+    app.clock.advance(clock_jump);
+    let refused = app
+        .client
+        .post(app.url(&organisation_path))
+        .multipart(form(vec![
+            ("photo.png", "image/png", png.clone()),
+            (
+                "tool.exe",
+                "application/octet-stream",
+                b"MZ\x90\x00".to_vec(),
+            ),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    TestResponse::read(refused)
+        .await
+        .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type");
+    let accepted = app
+        .client
+        .post(app.url(&organisation_path))
+        .multipart(form(vec![("photo.png", "image/png", png.clone())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::ACCEPTED);
+    let newest = app
+        .get(
+            "/api/v1/tenants/futian/complaints?limit=1",
+            Some(&world.futian_admin),
+        )
+        .await;
+    let attachments = newest.body["items"][0]["attachments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        attachments.len(),
+        1,
+        "only the accepted complaint's file was kept"
+    );
+    let attachment = attachments[0].as_str().unwrap();
+    let download = app
+        .get(
+            &format!("/api/v1/documents/{attachment}/content"),
+            Some(&world.futian_admin),
+        )
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    app.get(&format!("/api/v1/documents/{attachment}/content"), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
     // Complaints leave no disclosure.
     let disclosures = app
         .get(

@@ -3,17 +3,23 @@
 
 use chrono::{DateTime, Utc};
 use entities::complaint;
-use poem::web::RemoteAddr;
+use poem::{
+    FromRequest, Request, RequestBody,
+    web::{Multipart, RemoteAddr},
+};
 use poem_openapi::{
-    ApiResponse, Enum, Object, OpenApi, Tags,
+    ApiRequest, ApiResponse, Enum, Object, OpenApi, Tags, impl_apirequest_for_payload,
     param::{Path, Query},
-    payload::Json,
+    payload::{Json, ParsePayload, Payload},
+    registry::{MetaSchema, MetaSchemaRef},
 };
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use super::service;
 use crate::{
+    documents::service as documents,
     error::{ApiError, ApiResult},
     http::{
         json::JsonBody,
@@ -81,6 +87,8 @@ pub struct ComplaintResponse {
     pub resolution: Option<String>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Documents the reporter attached (private to the registry).
+    pub attachments: Vec<Uuid>,
 }
 
 impl From<complaint::Model> for ComplaintResponse {
@@ -94,6 +102,7 @@ impl From<complaint::Model> for ComplaintResponse {
             resolution: model.resolution,
             created_at: model.created_at,
             closed_at: model.closed_at,
+            attachments: serde_json::from_str(&model.attachments).unwrap_or_default(),
         }
     }
 }
@@ -115,6 +124,122 @@ enum FiledResponse {
     /// Received; the registry will look into it.
     #[oai(status = 202)]
     Received(Json<ComplaintReceived>),
+}
+
+/// A complaint as a form, read field by field as it streams in.
+pub struct ComplaintForm(Multipart);
+
+impl Payload for ComplaintForm {
+    const CONTENT_TYPE: &'static str = "multipart/form-data";
+
+    fn check_content_type(content_type: &str) -> bool {
+        content_type
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new("object")))
+    }
+}
+
+impl ParsePayload for ComplaintForm {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(Multipart::from_request(request, body).await?))
+    }
+}
+
+impl_apirequest_for_payload!(ComplaintForm);
+
+#[derive(ApiRequest)]
+enum FileComplaintBody {
+    Json(JsonBody<FileComplaintRequest>),
+    Form(ComplaintForm),
+}
+
+const MAX_FIELD_BYTES: u64 = 64 * 1024;
+
+fn malformed(error: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request("malformed_multipart", format!("unreadable form: {error}"))
+}
+
+async fn read_text_field(field: poem::web::Field) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    field
+        .into_async_read()
+        .take(MAX_FIELD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(malformed)?;
+    if bytes.len() as u64 > MAX_FIELD_BYTES {
+        return Err(ApiError::payload_too_large(
+            usize::try_from(MAX_FIELD_BYTES).unwrap_or(usize::MAX),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("malformed_multipart", "a text field is not UTF-8"))
+}
+
+type FormParts = (Option<String>, Option<String>, Vec<service::Attachment>);
+
+/// Reads the form; files go straight to temporary files within the upload limit.
+async fn read_form(state: &AppState, mut form: Multipart) -> Result<FormParts, ApiError> {
+    let mut text = None;
+    let mut contact = None;
+    let mut attachments: Vec<service::Attachment> = Vec::new();
+    let outcome: Result<(), ApiError> = async {
+        while let Some(field) = form.next_field().await.map_err(malformed)? {
+            match field.name() {
+                Some("text") => text = Some(read_text_field(field).await?),
+                Some("contact") => contact = Some(read_text_field(field).await?),
+                Some("file") => {
+                    if attachments.len() == service::MAX_ATTACHMENTS {
+                        return Err(ApiError::field(
+                            "file",
+                            "too_many",
+                            format!("at most {} files", service::MAX_ATTACHMENTS),
+                        ));
+                    }
+                    let file_name = field.file_name().map(str::to_owned);
+                    let claimed_type = field.content_type().map(str::to_owned);
+                    let received = documents::receive(state, field.into_async_read()).await?;
+                    attachments.push(service::Attachment {
+                        received,
+                        file_name,
+                        claimed_type,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        for attachment in attachments {
+            attachment.received.discard().await;
+        }
+        return Err(error);
+    }
+    Ok((text, contact, attachments))
+}
+
+fn check_text(
+    text: Option<String>,
+    contact: Option<String>,
+) -> Result<(String, Option<String>), ApiError> {
+    let text = required_text(&text.unwrap_or_default().replace(['\r', '\n'], " "), 5000)
+        .map_err(|code| ApiError::field("text", code, "1-5000 characters"))?;
+    let contact = contact
+        .filter(|contact| !contact.trim().is_empty())
+        .map(|contact| {
+            required_text(&contact, 200)
+                .map_err(|code| ApiError::field("contact", code, "at most 200 characters"))
+        })
+        .transpose()?;
+    Ok((text, contact))
 }
 
 pub struct ComplaintApi {
@@ -139,22 +264,34 @@ impl ComplaintApi {
         &self,
         auth: OptionalBearerAuth,
         id: Path<String>,
-        body: JsonBody<FileComplaintRequest>,
+        body: FileComplaintBody,
         remote: &RemoteAddr,
     ) -> ApiResult<FiledResponse> {
         auth.principal(&self.state).await?;
-        let request = body.0;
-        let text = required_text(&request.text.replace(['\r', '\n'], " "), 5000)
-            .map_err(|code| ApiError::field("text", code, "1-5000 characters"))?;
-        let contact = request
-            .contact
-            .map(|contact| {
-                required_text(&contact, 200)
-                    .map_err(|code| ApiError::field("contact", code, "at most 200 characters"))
-            })
-            .transpose()?;
         let client = remote.as_socket_addr().map(|address| address.ip());
-        service::file_complaint(&self.state, &id.0, text, contact, client).await?;
+        let (organisation, address) = service::admit_reporter(&self.state, &id.0, client).await?;
+        let (text, contact, attachments) = match body {
+            FileComplaintBody::Json(json) => (Some(json.0.text), json.0.contact, Vec::new()),
+            FileComplaintBody::Form(form) => read_form(&self.state, form.0).await?,
+        };
+        let (text, contact) = match check_text(text, contact) {
+            Ok(checked) => checked,
+            Err(error) => {
+                for attachment in attachments {
+                    attachment.received.discard().await;
+                }
+                return Err(error);
+            }
+        };
+        service::file_complaint(
+            &self.state,
+            &organisation,
+            address,
+            text,
+            contact,
+            attachments,
+        )
+        .await?;
         Ok(FiledResponse::Received(Json(ComplaintReceived {
             received: true,
         })))

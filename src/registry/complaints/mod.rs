@@ -2,4 +2,4 @@
 //! administrators of its tenant see, handle and close them. Never public.
 
 pub mod api;
-mod service;
+pub mod service;

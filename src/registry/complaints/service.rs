@@ -14,6 +14,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::{Principal, TenantAccess},
     db::{self, Scope},
+    documents::service::{self as documents, NewDocument, Received, Visibility},
     error::ApiError,
     ratelimit,
     registry::organisations,
@@ -24,37 +25,88 @@ use crate::{
 /// Complaints one address may file per hour.
 const PER_HOUR: i32 = 5;
 
-/// Files a complaint about an organisation; anyone may, a few times an hour per address.
-pub async fn file_complaint(
+/// Files allowed with one complaint.
+pub const MAX_ATTACHMENTS: usize = 3;
+
+/// A file a reporter attached, received but not yet stored.
+pub struct Attachment {
+    pub received: Received,
+    pub file_name: Option<String>,
+    pub claimed_type: Option<String>,
+}
+
+/// The organisation a complaint is about, once the reporter's address is within its limit.
+/// Checked before anything of the request body is read.
+pub async fn admit_reporter(
     state: &AppState,
     organisation_id: &str,
-    text: String,
-    contact: Option<String>,
     client: Option<IpAddr>,
-) -> Result<complaint::Model, ApiError> {
+) -> Result<(entities::organisation::Model, String), ApiError> {
     let organisation = organisations::service::get_organisation(state, &None, organisation_id)
         .await?
         .model;
-    let now = state.clock.now();
     let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    if let Some(retry_after) = ratelimit::hit(
-        &state.db,
-        &format!("complaint:{address}"),
-        PER_HOUR,
-        Duration::hours(1),
-        now,
-    )
-    .await?
+    let now = state.clock.now();
+    let key = format!("complaint:{address}");
+    if let Some(retry_after) =
+        ratelimit::hit(&state.db, &key, PER_HOUR, Duration::hours(1), now).await?
     {
         return Err(ApiError::too_many_requests(retry_after));
     }
+    Ok((organisation, address))
+}
+
+/// Files a complaint about an organisation, with its attachments (typed and stored like any
+/// document, private to the registry). Nothing is kept if any attachment is refused.
+pub async fn file_complaint(
+    state: &AppState,
+    organisation: &entities::organisation::Model,
+    address: String,
+    text: String,
+    contact: Option<String>,
+    attachments: Vec<Attachment>,
+) -> Result<complaint::Model, ApiError> {
+    let tenant = tenants::service::get_tenant_by_id(state, organisation.tenant_id).await?;
+    let id = Uuid::now_v7();
+    let mut stored: Vec<entities::document::Model> = Vec::new();
+    let mut failure = None;
+    for attachment in attachments {
+        if failure.is_none() {
+            let result = documents::store_received(
+                state,
+                None,
+                &tenant,
+                ("complaint", id.to_string()),
+                NewDocument {
+                    visibility: Visibility::Private,
+                    file_name: attachment.file_name,
+                    claimed_type: attachment.claimed_type,
+                },
+                &attachment.received,
+            )
+            .await;
+            match result {
+                Ok(document) => stored.push(document),
+                Err(error) => failure = Some(error),
+            }
+        }
+        attachment.received.discard().await;
+    }
+    if let Some(error) = failure {
+        for document in &stored {
+            documents::discard_stored(state, document).await;
+        }
+        return Err(error.into());
+    }
+    let now = state.clock.now();
+    let ids: Vec<Uuid> = stored.iter().map(|document| document.id).collect();
     let model = complaint::Model {
-        id: Uuid::now_v7(),
+        id,
         tenant_id: organisation.tenant_id,
         organisation_id: organisation.id,
         text,
         contact,
-        attachments: "[]".to_owned(),
+        attachments: serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()),
         status: "open".to_owned(),
         resolution: None,
         client_address: Some(address),
