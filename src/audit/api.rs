@@ -10,7 +10,7 @@ use super::{
     service,
 };
 use crate::{
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     http::{paging::PageRequest, security::BearerAuth},
     state::AppState,
 };
@@ -61,12 +61,7 @@ impl AuditApi {
     ) -> ApiResult<Json<AuditEventList>> {
         let principal = auth.principal(&self.state).await?;
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        let before_id = match &page.after {
-            Some(after) => Some(after.parse::<i64>().map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before_id = page.after_as::<i64>()?;
         let filter = AuditFilter {
             tenants: None,
             object_type: object_type.0,

@@ -83,12 +83,7 @@ impl DisclosureApi {
                 "not a disclosure category",
             ));
         }
-        let before_id = match &page.after {
-            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before_id = page.after_as::<Uuid>()?;
         let filter = DisclosureFilter {
             tenants: None,
             category: category.0,

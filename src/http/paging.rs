@@ -42,6 +42,18 @@ impl PageRequest {
         })
     }
 
+    /// The decoded cursor as the key type of the listing (an id, a sequence number).
+    pub fn after_as<T: std::str::FromStr>(&self) -> Result<Option<T>, ApiError> {
+        self.after
+            .as_deref()
+            .map(|after| {
+                after.parse::<T>().map_err(|_| {
+                    ApiError::field("cursor", "invalid", "this cursor was not issued by us")
+                })
+            })
+            .transpose()
+    }
+
     /// Asks the database for one row more than the page, to know whether another page follows.
     pub fn fetch_limit(&self) -> u64 {
         self.limit + 1

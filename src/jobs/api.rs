@@ -48,12 +48,7 @@ impl JobApi {
         let principal = auth.principal(&self.state).await?;
         principal.require_platform_admin()?;
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        let before = match &page.after {
-            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before = page.after_as::<Uuid>()?;
         let jobs = queue::list(
             &self.state.db,
             state.0.map(JobState::as_str),

@@ -314,12 +314,7 @@ impl ComplaintApi {
     ) -> ApiResult<Json<ComplaintList>> {
         let principal = auth.principal(&self.state).await?;
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        let before = match &page.after {
-            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before = page.after_as::<Uuid>()?;
         let models = service::list_complaints(
             &self.state,
             &principal,

@@ -148,12 +148,7 @@ impl OrganisationApi {
     ) -> ApiResult<Json<OrganisationList>> {
         auth.principal(&self.state).await?;
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        let before_id = match &page.after {
-            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before_id = page.after_as::<Uuid>()?;
         let filter = OrganisationFilter {
             tenants: None,
             status: status.0.map(|status| status.as_str().to_owned()),

@@ -100,12 +100,7 @@ impl RegistrationApi {
     ) -> ApiResult<Json<RegistrationList>> {
         let principal = auth.principal(&self.state).await?;
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        let before_id = match &page.after {
-            Some(after) => Some(Uuid::parse_str(after).map_err(|_| {
-                ApiError::field("cursor", "invalid", "this cursor was not issued by us")
-            })?),
-            None => None,
-        };
+        let before_id = page.after_as::<Uuid>()?;
         let models = service::list_registrations(
             &self.state,
             &principal,
