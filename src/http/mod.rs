@@ -82,6 +82,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let body_limit = state.config.max_body_bytes;
+    // Requests declaring more than any endpoint accepts are refused before routing; each body
+    // extractor then enforces its own limit while reading (JSON bodies, uploads).
+    let declared_limit =
+        body_limit.max(usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX));
     let metrics = state.metrics.clone();
     let routes = Route::new()
         .nest("/api/v1", api)
@@ -92,7 +96,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/metrics", get(ops::metrics))
         .nest("/account", accounts::pages::routes())
         .data(state);
-    with_edge_layers(routes, body_limit, metrics)
+    with_edge_layers(routes, body_limit, declared_limit, metrics)
 }
 
 /// The layers between the network and the routes: request id, tracing and metrics outermost,
@@ -100,13 +104,14 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
 fn with_edge_layers(
     routes: impl Endpoint + 'static,
     body_limit: usize,
+    declared_limit: usize,
     metrics: Arc<metrics::Metrics>,
 ) -> impl Endpoint<Output = Response> {
     routes
         .around(move |endpoint, mut request| async move {
             request.set_data(BodyLimit(body_limit));
-            if declared_length(&request).is_some_and(|length| length > body_limit) {
-                return Ok(ApiError::payload_too_large(body_limit).into_response());
+            if declared_length(&request).is_some_and(|length| length > declared_limit) {
+                return Ok(ApiError::payload_too_large(declared_limit).into_response());
             }
             Ok(match endpoint.call(request).await {
                 Ok(response) => response.into_response(),
@@ -224,6 +229,7 @@ mod tests {
         let metrics = Arc::new(Metrics::default());
         let endpoint = with_edge_layers(
             Route::new().at("/explode", get(explode)),
+            1024,
             1024,
             metrics.clone(),
         );

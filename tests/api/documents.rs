@@ -484,3 +484,30 @@ async fn presigned_links_only_for_public_documents_in_s3(backend: Backend, store
         }
     }
 }
+
+#[tokio::test]
+async fn default_limits_take_documents_larger_than_json_bodies() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.platform_admin("root@example.org").await;
+    app.create_tenant(&admin, "futian", "440304", None).await;
+    let size = 3 * 1024 * 1024;
+    let created = upload_raw(&app, &admin, "", "application/pdf", pdf(size)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.body["size_bytes"], size);
+    // A JSON body of that size is still refused.
+    let json = format!(
+        r#"{{"email": "a@b.c", "password": "{}"}}"#,
+        "x".repeat(size)
+    );
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(json)
+        .send()
+        .await
+        .unwrap();
+    TestResponse::read(response)
+        .await
+        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}

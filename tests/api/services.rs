@@ -31,9 +31,18 @@ fn wait_for_port(port: u16, what: &str) {
     panic!("{what} did not start listening on port {port}");
 }
 
-/// The Python that has aiosmtpd: `SOCORG_TEST_PYTHON` (set by scripts/test), else `python3`.
+/// The Python that has aiosmtpd: `SOCORG_TEST_PYTHON` (set by scripts/test), else the one
+/// scripts/test installed under `target/test-tools`, else `python3`.
 fn python() -> String {
-    std::env::var("SOCORG_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+    if let Ok(python) = std::env::var("SOCORG_TEST_PYTHON") {
+        return python;
+    }
+    let installed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/venv/bin/python");
+    if installed.exists() {
+        return installed.display().to_string();
+    }
+    "python3".to_owned()
 }
 
 /// One received message.
