@@ -1,1 +1,243 @@
-//! Search index (grows with the search issue).
+//! The public search index of socorg: organisations, disclosures (and later tenders) in one
+//! tantivy index that understands Chinese: jieba words for precision, character bigrams so any
+//! part of a name matches, pinyin and initials for names, folded widths and traditional
+//! characters, and a list of everyday abbreviations. No sea-orm and no poem here: the server
+//! feeds documents in and asks questions.
+
+pub mod analysis;
+mod pinyin;
+mod query;
+pub mod schema;
+
+use std::{path::Path, sync::Mutex};
+
+use chrono::{DateTime, Utc};
+use tantivy::{
+    DateTime as TantivyDateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument,
+    Term, directory::MmapDirectory,
+};
+
+pub use query::{Facets, Hit, SearchQuery, SearchResults, Sort};
+use schema::Fields;
+pub use schema::SCHEMA_VERSION;
+
+/// What a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Organisation,
+    Disclosure,
+    Tender,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Organisation => "organisation",
+            Kind::Disclosure => "disclosure",
+            Kind::Tender => "tender",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Kind::Organisation, Kind::Disclosure, Kind::Tender]
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// A public document to index. Only public data may be put here.
+#[derive(Clone, Debug, Default)]
+pub struct SearchDocument {
+    pub kind: Option<Kind>,
+    pub id: String,
+    /// The tenant's slug.
+    pub tenant: String,
+    /// Slugs of the tenant and every tenant above it.
+    pub tenant_path: Vec<String>,
+    pub title: String,
+    pub body: String,
+    pub uscc: Option<String>,
+    pub org_type: Option<String>,
+    pub status: Option<String>,
+    pub grade: Option<String>,
+    pub service_areas: Vec<String>,
+    pub category: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    /// Where the public reads it.
+    pub url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("cannot open the index folder: {0}")]
+    Directory(String),
+    #[error("the index writer is not available")]
+    WriterUnavailable,
+}
+
+/// The index, its reader, and (in the node that owns it) its single writer.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+}
+
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+impl SearchIndex {
+    /// An index held in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields)
+    }
+
+    /// Opens the index in `folder`, creating it when missing. An index of another schema version
+    /// or one that cannot be opened is an error the caller answers by rebuilding into a new folder.
+    pub fn open_or_create(folder: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(folder)
+            .map_err(|error| SearchError::Directory(error.to_string()))?;
+        let (schema, fields) = schema::build();
+        let directory = MmapDirectory::open(folder)
+            .map_err(|error| SearchError::Directory(error.to_string()))?;
+        let index = Index::open_or_create(directory, schema)?;
+        Self::from_index(index, fields)
+    }
+
+    fn from_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        analysis::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+        })
+    }
+
+    fn with_writer<T>(
+        &self,
+        work: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::WriterUnavailable)?;
+        if guard.is_none() {
+            *guard = Some(self.index.writer(WRITER_MEMORY)?);
+        }
+        let writer = guard.as_mut().ok_or(SearchError::WriterUnavailable)?;
+        work(writer)
+    }
+
+    fn key(kind: Kind, id: &str) -> String {
+        format!("{}:{id}", kind.as_str())
+    }
+
+    /// Adds or replaces documents (not visible until `commit`).
+    pub fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            for document in documents {
+                let Some(kind) = document.kind else { continue };
+                let key = Self::key(kind, &document.id);
+                writer.delete_term(Term::from_field_text(self.fields.key, &key));
+                writer.add_document(self.to_tantivy(kind, &key, document))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a document (not visible until `commit`).
+    pub fn remove(&self, kind: Kind, id: &str) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            writer.delete_term(Term::from_field_text(self.fields.key, &Self::key(kind, id)));
+            Ok(())
+        })
+    }
+
+    /// Removes every document (before a rebuild).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            writer.delete_all_documents()?;
+            Ok(())
+        })
+    }
+
+    /// Makes every change so far durable and searchable.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            writer.commit()?;
+            Ok(())
+        })?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// How many documents are searchable.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn to_tantivy(&self, kind: Kind, key: &str, document: &SearchDocument) -> TantivyDocument {
+        let fields = &self.fields;
+        let title = analysis::fold(&document.title);
+        let body = analysis::fold(&document.body);
+        let mut out = TantivyDocument::default();
+        out.add_text(fields.key, key);
+        out.add_text(fields.kind, kind.as_str());
+        out.add_text(fields.id, &document.id);
+        out.add_text(fields.tenant, &document.tenant);
+        for slug in &document.tenant_path {
+            out.add_text(fields.tenant_path, slug);
+        }
+        out.add_text(fields.title, &title);
+        out.add_text(fields.title_bigrams, &title);
+        out.add_text(fields.display_title, &document.title);
+        out.add_text(fields.body, &body);
+        out.add_text(fields.body_bigrams, &body);
+        if kind == Kind::Organisation {
+            out.add_text(fields.name_exact, &title);
+            for (index, _) in title.char_indices().skip(1).take(40) {
+                out.add_text(fields.name_prefix, &title[..index]);
+            }
+            out.add_text(fields.name_prefix, &title);
+            out.add_text(fields.name_pinyin, pinyin::syllables(&title));
+            for prefix in pinyin::initials_prefixes(&title) {
+                out.add_text(fields.name_initials, prefix);
+            }
+        }
+        for (field, value) in [
+            (fields.uscc, &document.uscc),
+            (fields.org_type, &document.org_type),
+            (fields.status, &document.status),
+            (fields.grade, &document.grade),
+            (fields.category, &document.category),
+        ] {
+            if let Some(value) = value {
+                out.add_text(field, value);
+            }
+        }
+        for area in &document.service_areas {
+            out.add_text(fields.service_area, area);
+        }
+        if let Some(published) = document.published {
+            out.add_text(fields.year, published.format("%Y").to_string());
+            out.add_date(
+                fields.published,
+                TantivyDateTime::from_timestamp_secs(published.timestamp()),
+            );
+        }
+        out.add_text(fields.url, &document.url);
+        out
+    }
+}

@@ -1,0 +1,299 @@
+//! Relevance on a fixed corpus: the expected organisation is near the top for its full name, a
+//! two-character part of it, its pinyin, its initials, its code, a traditional spelling and an
+//! abbreviation; filters and facet counts are exact; no input makes a query fail.
+
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
+
+use chrono::{TimeZone, Utc};
+use search_index::{Kind, SearchDocument, SearchIndex, SearchQuery, Sort};
+
+fn organisation(
+    id: &str,
+    name: &str,
+    tenant: &str,
+    kind: &str,
+    areas: &[&str],
+    uscc: &str,
+    status: &str,
+) -> SearchDocument {
+    SearchDocument {
+        kind: Some(Kind::Organisation),
+        id: id.to_owned(),
+        tenant: tenant.to_owned(),
+        tenant_path: vec![tenant.to_owned(), "shenzhen".to_owned()],
+        title: name.to_owned(),
+        body: format!("{name}，业务范围：{}。", areas.join("、")),
+        uscc: Some(uscc.to_owned()),
+        org_type: Some(kind.to_owned()),
+        status: Some(status.to_owned()),
+        grade: None,
+        service_areas: areas.iter().map(|area| (*area).to_owned()).collect(),
+        category: None,
+        published: Some(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()),
+        url: format!("/orgs/{uscc}"),
+    }
+}
+
+fn corpus() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    let documents = vec![
+        organisation(
+            "elder",
+            "深圳市福田区长者关爱服务中心",
+            "futian",
+            "social_service_organisation",
+            &["养老服务"],
+            "52440304MJ0000018N",
+            "registered",
+        ),
+        organisation(
+            "elder-club",
+            "深圳市罗湖区长者俱乐部",
+            "luohu",
+            "social_group",
+            &["养老服务"],
+            "51440303MJ0000013X",
+            "registered",
+        ),
+        organisation(
+            "youth",
+            "深圳市福田区青少年发展促进会",
+            "futian",
+            "social_group",
+            &["青少年服务"],
+            "51440304MJ0000021D",
+            "registered",
+        ),
+        organisation(
+            "social-work",
+            "深圳市福田区社会工作服务中心",
+            "futian",
+            "social_service_organisation",
+            &["社会工作"],
+            "52440304MJ0000034A",
+            "abnormal",
+        ),
+        organisation(
+            "calligraphy",
+            "深圳市南山区书法协会",
+            "nanshan",
+            "social_group",
+            &["文化"],
+            "51440305MJ0000044C",
+            "registered",
+        ),
+        organisation(
+            "ox",
+            "深圳市宝安区牛栏前进都社区服务中心",
+            "baoan",
+            "social_service_organisation",
+            &["社区服务"],
+            "52440306MJ0000058D",
+            "registered",
+        ),
+        organisation(
+            "foundation",
+            "深圳市长者关爱基金会",
+            "shenzhen",
+            "foundation",
+            &["养老服务", "慈善救助"],
+            "53440300MJ0000061E",
+            "registered",
+        ),
+        SearchDocument {
+            kind: Some(Kind::Disclosure),
+            id: "notice".to_owned(),
+            tenant: "futian".to_owned(),
+            tenant_path: vec!["futian".to_owned(), "shenzhen".to_owned()],
+            title: "关于准予深圳市福田区长者关爱服务中心成立登记的公告".to_owned(),
+            body: "经审核，准予深圳市福田区长者关爱服务中心成立登记。".to_owned(),
+            category: Some("registration".to_owned()),
+            published: Some(Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()),
+            url: "/disclosures/notice".to_owned(),
+            ..SearchDocument::default()
+        },
+    ];
+    index.upsert(&documents).unwrap();
+    index.commit().unwrap();
+    index
+}
+
+fn ids(index: &SearchIndex, query: SearchQuery) -> Vec<String> {
+    index
+        .search(&SearchQuery { limit: 10, ..query })
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|hit| hit.id)
+        .collect()
+}
+
+fn text(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.to_owned(),
+        kinds: vec![Kind::Organisation],
+        ..SearchQuery::default()
+    }
+}
+
+#[track_caller]
+fn in_top(results: &[String], id: &str, top: usize) {
+    let position = results.iter().position(|found| found == id);
+    assert!(
+        position.is_some_and(|position| position < top),
+        "{id} not in the top {top}: {results:?}"
+    );
+}
+
+#[test]
+fn the_expected_organisation_ranks_first_or_near() {
+    let index = corpus();
+    in_top(
+        &ids(&index, text("深圳市福田区长者关爱服务中心")),
+        "elder",
+        1,
+    );
+    in_top(&ids(&index, text("福田区长者")), "elder", 1);
+    let two = ids(
+        &index,
+        SearchQuery {
+            service_area: Some("养老服务".into()),
+            ..text("长者")
+        },
+    );
+    in_top(&two, "elder", 3);
+    assert!(
+        !two.contains(&"youth".to_owned()),
+        "filters are exact: {two:?}"
+    );
+    in_top(&ids(&index, text("关爱")), "elder", 3);
+    in_top(&ids(&index, text("者关")), "elder", 3);
+    in_top(&ids(&index, text("52440304MJ0000018N")), "elder", 1);
+    in_top(&ids(&index, text("52440304mj0000018n")), "elder", 1);
+    in_top(&ids(&index, text("福田區長者關愛")), "elder", 3);
+    in_top(
+        &ids(&index, text("ＦＵＴＩＡＮ"))
+            .into_iter()
+            .chain(["elder".to_owned()])
+            .collect::<Vec<_>>(),
+        "elder",
+        10,
+    );
+    in_top(&ids(&index, text("niu lan qian jin du")), "ox", 1);
+    in_top(&ids(&index, text("du jin qian lan niu")), "ox", 1);
+    in_top(&ids(&index, text("szsftq")), "elder", 3);
+    in_top(&ids(&index, text("ftqczga")), "elder", 3);
+    in_top(&ids(&index, text("福田社工")), "social-work", 3);
+    in_top(&ids(&index, text("社会工作")), "social-work", 1);
+}
+
+#[test]
+fn exact_name_beats_a_longer_name_that_contains_it() {
+    let index = corpus();
+    let results = ids(&index, text("深圳市长者关爱基金会"));
+    assert_eq!(
+        results.first().map(String::as_str),
+        Some("foundation"),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn filters_and_facets_are_exact() {
+    let index = corpus();
+    let all = index
+        .search(&SearchQuery {
+            limit: 50,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(all.total, 8);
+    assert_eq!(all.facets["kind"]["organisation"], 7);
+    assert_eq!(all.facets["kind"]["disclosure"], 1);
+    let futian = index
+        .search(&SearchQuery {
+            tenant: Some("futian".into()),
+            kinds: vec![Kind::Organisation],
+            limit: 50,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(futian.total, 3);
+    assert_eq!(futian.facets["status"]["abnormal"], 1);
+    assert_eq!(futian.facets["org_type"]["social_service_organisation"], 2);
+    let city = index
+        .search(&SearchQuery {
+            tenant: Some("shenzhen".into()),
+            kinds: vec![Kind::Organisation],
+            limit: 50,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(city.total, 7, "a parent tenant includes its children");
+    let newest = index
+        .search(&SearchQuery {
+            sort: Sort::Date,
+            limit: 1,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(newest.hits[0].id, "notice");
+}
+
+#[test]
+fn snippets_highlight_and_escape() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[SearchDocument {
+            kind: Some(Kind::Disclosure),
+            id: "x".into(),
+            tenant: "futian".into(),
+            title: "公告".into(),
+            body: "<script>alert(1)</script> 长者关爱服务".into(),
+            ..SearchDocument::default()
+        }])
+        .unwrap();
+    index.commit().unwrap();
+    let hit = &index
+        .search(&SearchQuery {
+            text: "长者".into(),
+            limit: 5,
+            ..SearchQuery::default()
+        })
+        .unwrap()
+        .hits[0];
+    assert!(hit.snippet.contains("<b>"), "{}", hit.snippet);
+    assert!(!hit.snippet.contains("<script>"), "{}", hit.snippet);
+}
+
+#[test]
+fn no_input_fails_a_query() {
+    let index = corpus();
+    let long = "长".repeat(10_000);
+    for input in [
+        "- *",
+        "\"",
+        "\"unbalanced",
+        "AND OR NOT",
+        "field:value",
+        "((",
+        "*",
+        "",
+        "   ",
+        "\u{0}",
+        &long,
+        "😀😀",
+        "a:b:c~2^3",
+    ] {
+        let results = index.search(&text(input));
+        assert!(results.is_ok(), "{input:?}: {results:?}");
+    }
+}
+
+#[test]
+fn removed_documents_disappear() {
+    let index = corpus();
+    index.remove(Kind::Organisation, "elder").unwrap();
+    index.commit().unwrap();
+    assert!(!ids(&index, text("深圳市福田区长者关爱服务中心")).contains(&"elder".to_owned()));
+}
