@@ -126,3 +126,8 @@ pub fn raw_statement(
     };
     Statement::from_sql_and_values(backend, sql, values)
 }
+
+/// Whether a connection or transaction talks to PostgreSQL.
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

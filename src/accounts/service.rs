@@ -180,6 +180,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<String, Accou
                 Err(error) if is_unique_violation(&error) => return Err(AccountError::EmailTaken),
                 result => result?,
             };
+            tokens::revoke_password_links(&transaction, user.id, now).await?;
             enqueue_email(
                 state,
                 &transaction,
@@ -273,6 +274,7 @@ pub async fn complete_password_reset(
         .exec(&transaction)
         .await?;
     revoke_all_sessions(&transaction, user.id).await?;
+    tokens::revoke_password_links(&transaction, user.id, now).await?;
     let first_password = Purpose::parse(&used.purpose) == Some(Purpose::SetPassword);
     if !first_password {
         enqueue_email(
@@ -352,13 +354,9 @@ pub async fn change_email(
     new_email: Email,
 ) -> Result<(), AccountError> {
     let user = current_user(state, principal, password).await?;
+    // Whether the new address has an account is not said here (that would let anyone probe
+    // addresses); the confirmation refuses it if it does by then.
     let transaction = db::begin(&state.db, Scope::Platform).await?;
-    if crate::auth::service::find_user_by_email(&transaction, new_email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(AccountError::EmailTaken);
-    }
     enqueue_email(
         state,
         &transaction,

@@ -111,3 +111,22 @@ pub async fn consume(
         .await?;
     Ok(Some(model))
 }
+
+/// Kills every unused reset or set-password link of a user (after the password or address changed).
+pub async fn revoke_password_links(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(Some(now)))
+        .filter(account_token::Column::UserId.eq(user_id))
+        .filter(account_token::Column::Purpose.is_in([
+            Purpose::ResetPassword.as_str(),
+            Purpose::SetPassword.as_str(),
+        ]))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

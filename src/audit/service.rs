@@ -56,6 +56,12 @@ impl AuditEvent {
         self
     }
 
+    /// Files the event under the tenant unless it concerns a draft, which the tenant's
+    /// administrators may not know of yet (platform administrators still see it).
+    pub fn tenant_unless_draft(self, tenant_id: Uuid, draft: bool) -> Self {
+        if draft { self } else { self.tenant(tenant_id) }
+    }
+
     pub fn data(mut self, data: Value) -> Self {
         self.data = data;
         self

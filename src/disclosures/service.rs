@@ -276,6 +276,9 @@ pub async fn publish_by_administrator(
                 "this disclosure has already been superseded; correct the latest version",
             ));
         }
+        if let Some(category) = Category::parse(&earlier.category) {
+            new.category = category;
+        }
         new.subject = earlier
             .subject_type
             .clone()
@@ -301,7 +304,16 @@ pub async fn publish_by_administrator(
     new.created_by = Some(principal.user_id);
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-    let model = publish(&transaction, &tenant, now, new).await?;
+    let model = match publish(&transaction, &tenant, now, new).await {
+        Err(error) if crate::db::is_unique_violation(&error) => {
+            return Err(ApiError::conflict(
+                "already_superseded",
+                Some("supersedes"),
+                "this disclosure has already been superseded; correct the latest version",
+            ));
+        }
+        result => result?,
+    };
     transaction.commit().await?;
     Ok(DisclosureView {
         model,

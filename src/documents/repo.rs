@@ -50,3 +50,32 @@ pub async fn of_owner(
         .all(db)
         .await
 }
+
+/// Whether the registration application owning a document has left the draft stage.
+pub async fn owner_registration_submitted(
+    db: &impl ConnectionTrait,
+    owner_id: &str,
+) -> Result<bool, DbErr> {
+    let Ok(id) = Uuid::parse_str(owner_id) else {
+        return Ok(false);
+    };
+    Ok(entities::registration_application::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_some_and(|application| application.status != "draft"))
+}
+
+/// Whether a disclosure attaches the document or an application holds it as its charter.
+pub async fn is_referenced(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let attached = entities::disclosure::Entity::find()
+        .filter(entities::disclosure::Column::Attachments.contains(id.to_string()))
+        .one(db)
+        .await?
+        .is_some();
+    let charter = entities::registration_application::Entity::find()
+        .filter(entities::registration_application::Column::CharterDocumentId.eq(id))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(attached || charter)
+}

@@ -41,6 +41,9 @@ pub enum DocumentError {
     /// 409: presigned links exist only for public documents in S3.
     #[error("no direct link can be made for this document")]
     NoDirectLink,
+    /// 409: a disclosure or an application refers to the document.
+    #[error("the document is part of a published record or an application")]
+    InUse,
     /// 500: the stored bytes no longer match their hash, or are gone.
     #[error("the stored document is damaged")]
     Corrupted,
@@ -92,6 +95,11 @@ impl From<DocumentError> for ApiError {
                 "no_direct_link",
                 None,
                 "direct links exist only for public documents kept in S3",
+            ),
+            DocumentError::InUse => ApiError::conflict(
+                "document_in_use",
+                None,
+                "a disclosure or an application refers to this document; it stays",
             ),
             DocumentError::Corrupted => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -296,7 +304,7 @@ pub async fn store_received(
             &transaction,
             AuditEvent::new(now, "document", model.id, "upload")
                 .actor_opt(uploader)
-                .tenant(tenant.id())
+                .tenant_unless_draft(tenant.id(), model.owner_type == "registration")
                 .data(serde_json::json!({
                     "file_name": model.file_name,
                     "content_type": model.content_type,
@@ -364,11 +372,16 @@ pub async fn readable_document(
                 let owner_member = document.owner_type == "organisation"
                     && Uuid::parse_str(&document.owner_id)
                         .is_ok_and(|organisation| principal.has_organisation_role(organisation));
-                matches!(
+                let reviewer = matches!(
                     principal.tenant_access(&tenant.position()),
                     TenantAccess::Manage | TenantAccess::Read
-                ) || document.uploaded_by == Some(principal.user_id)
-                    || owner_member
+                );
+                // An application's documents reach the registry only once it is submitted.
+                let reviewable = reviewer
+                    && (document.owner_type != "registration"
+                        || repo::owner_registration_submitted(&state.db, &document.owner_id)
+                            .await?);
+                reviewable || document.uploaded_by == Some(principal.user_id) || owner_member
             }
             None => false,
         },
@@ -433,6 +446,9 @@ pub async fn delete_document(
         .require_manage()?;
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    if repo::is_referenced(&transaction, id).await? {
+        return Err(DocumentError::InUse);
+    }
     if !repo::delete(&transaction, id).await? {
         return Err(DocumentError::NotFound);
     }

@@ -313,6 +313,18 @@ async fn changes_of_password_and_address_notify_the_old_address(backend: Backend
     let other_session = app.login("old@example.org", PASSWORD).await;
 
     app.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({ "email": "old@example.org" }),
+    )
+    .await;
+    app.run_jobs().await;
+    let stale_link = smtp
+        .received_by("old@example.org")
+        .into_iter()
+        .find(|email| email.subject.contains("重设"))
+        .unwrap();
+    app.post(
         "/api/v1/me/password",
         Some(&session),
         json!({ "current_password": "wrong password", "new_password": "fresh passphrase" }),
@@ -336,6 +348,16 @@ async fn changes_of_password_and_address_notify_the_old_address(backend: Backend
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
 
+    // Asking for an address that has an account looks the same as any other.
+    app.platform_admin("taken@example.org").await;
+    let taken = app
+        .post(
+            "/api/v1/me/email",
+            Some(&session),
+            json!({ "password": "fresh passphrase", "new_email": "taken@example.org" }),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::ACCEPTED);
     let requested = app
         .post(
             "/api/v1/me/email",
@@ -350,6 +372,19 @@ async fn changes_of_password_and_address_notify_the_old_address(backend: Backend
             .iter()
             .any(|email| email.subject.contains("密码已更改"))
     );
+    // The confirmation for the taken address is refused when opened.
+    let taken_confirm = smtp
+        .received_by("taken@example.org")
+        .into_iter()
+        .find(|email| email.subject.contains("新的电子邮箱"))
+        .expect("sent");
+    app.post(
+        "/api/v1/auth/verify",
+        None,
+        json!({ "token": taken_confirm.token(&app.url("/account/verify")) }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "email_taken");
     let confirm = smtp.received_by("new@example.org");
     assert_eq!(confirm.len(), 1);
     let token = confirm[0].token(&app.url("/account/verify"));

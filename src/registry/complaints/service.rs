@@ -210,9 +210,19 @@ pub async fn handle_complaint(
     model.status = status.to_owned();
     model.handled_by = Some(principal.user_id);
     let transaction = db::begin(&state.db, Scope::Tenant(model.tenant_id)).await?;
-    complaint::Entity::update(model.clone().into_active_model().reset_all())
+    let updated = complaint::Entity::update_many()
+        .set(model.clone().into_active_model().reset_all())
+        .filter(complaint::Column::Id.eq(model.id))
+        .filter(complaint::Column::Status.ne("closed"))
         .exec(&transaction)
         .await?;
+    if updated.rows_affected == 0 {
+        return Err(ApiError::invalid_transition(
+            "complaint",
+            "closed",
+            "handled",
+        ));
+    }
     audit::record(
         &transaction,
         AuditEvent::new(now, "complaint", model.id, "handle")

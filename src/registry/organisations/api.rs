@@ -11,10 +11,10 @@ use super::{
     changes::{self, RequestedChanges},
     documents,
     dto::{
-        ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InviteMemberRequest,
-        MemberList, MemberResponse, OrganisationApplicationList, OrganisationApplicationResponse,
-        OrganisationList, OrganisationResponse, ReasonRequest, RecordOrganisationRequest,
-        RevokeRequest,
+        ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InvitationResponse,
+        InviteMemberRequest, MemberList, MemberResponse, OrganisationApplicationList,
+        OrganisationApplicationResponse, OrganisationList, OrganisationResponse, ReasonRequest,
+        RecordOrganisationRequest, RevokeRequest,
     },
     existing::{self, ExistingOrganisation},
     members,
@@ -67,8 +67,8 @@ enum Recorded {
 #[derive(ApiResponse)]
 enum MemberAdded {
     /// Added; the person is told by e-mail.
-    #[oai(status = 201)]
-    Added(Json<MemberResponse>),
+    #[oai(status = 202)]
+    Added(Json<InvitationResponse>),
 }
 
 #[derive(ApiResponse)]
@@ -440,7 +440,10 @@ impl OrganisationApi {
             request.role.into(),
         )
         .await?;
-        Ok(MemberAdded::Added(Json(member.into())))
+        Ok(MemberAdded::Added(Json(InvitationResponse {
+            email: member.user.email,
+            role: member.role.as_str().to_owned(),
+        })))
     }
 
     /// Change a member's role; the last administrator keeps theirs.

@@ -228,6 +228,13 @@ pub struct MemberResponse {
     pub active: bool,
 }
 
+/// An invitation on its way. Whether the address already had an account is not said.
+#[derive(Debug, Object)]
+pub struct InvitationResponse {
+    pub email: String,
+    pub role: String,
+}
+
 #[derive(Debug, Object)]
 pub struct MemberList {
     pub items: Vec<MemberResponse>,

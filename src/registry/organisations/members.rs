@@ -122,16 +122,6 @@ pub async fn invite_member(
     Ok(Member { user, role })
 }
 
-async fn admin_count(state: &AppState, organisation_id: Uuid) -> Result<usize, ApiError> {
-    Ok(
-        users::service::organisation_grants(&state.db, organisation_id)
-            .await?
-            .iter()
-            .filter(|grant| grant.role == Role::OrgAdmin.as_str())
-            .count(),
-    )
-}
-
 /// Changes a member's role, or removes them (`role` = `None`). The last administrator stays.
 pub async fn change_member(
     state: &AppState,
@@ -141,27 +131,43 @@ pub async fn change_member(
     role: Option<Role>,
 ) -> Result<(), ApiError> {
     let organisation = organisation_for(state, principal, organisation_id, true).await?;
-    let members = list_members(state, principal, organisation_id).await?;
-    let member = members
+    let now = state.clock.now();
+    // Counted inside the transaction that changes them, so two administrators demoting each
+    // other at once cannot leave the organisation without one.
+    let transaction = db::begin(&state.db, Scope::Tenant(organisation.tenant_id)).await?;
+    if db::is_postgres(&transaction) {
+        repo::lock(&transaction, organisation.id).await?;
+    }
+    let grants = users::service::organisation_grants(&transaction, organisation.id).await?;
+    let holds = |role: Role| {
+        grants
+            .iter()
+            .any(|grant| grant.user_id == user_id && grant.role == role.as_str())
+    };
+    if !holds(Role::OrgAdmin) && !holds(Role::OrgMember) {
+        return Err(ApiError::not_found());
+    }
+    let administrators = grants
         .iter()
-        .find(|member| member.user.id == user_id)
-        .ok_or_else(ApiError::not_found)?;
-    if member.role == Role::OrgAdmin
-        && role != Some(Role::OrgAdmin)
-        && admin_count(state, organisation_id).await? <= 1
-    {
+        .filter(|grant| grant.role == Role::OrgAdmin.as_str())
+        .count();
+    if holds(Role::OrgAdmin) && role != Some(Role::OrgAdmin) && administrators <= 1 {
         return Err(ApiError::conflict(
             "last_administrator",
             None,
             "an organisation keeps at least one administrator",
         ));
     }
-    let now = state.clock.now();
-    let transaction = db::begin(&state.db, Scope::Tenant(organisation.tenant_id)).await?;
     match role {
         Some(role) => {
-            users::service::set_organisation_role(&transaction, user_id, organisation.id, role, now)
-                .await?
+            users::service::set_organisation_role(
+                &transaction,
+                user_id,
+                organisation.id,
+                role,
+                now,
+            )
+            .await?;
         }
         None => {
             users::service::remove_organisation_roles(&transaction, user_id, organisation.id)

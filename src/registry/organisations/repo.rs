@@ -174,3 +174,43 @@ pub async fn applications_of(
         .all(db)
         .await
 }
+
+/// Rejects every application still waiting, with the reason (the organisation was revoked).
+pub async fn reject_pending_applications(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    organisation_application::Entity::update_many()
+        .col_expr(
+            organisation_application::Column::Status,
+            Expr::value("rejected"),
+        )
+        .col_expr(
+            organisation_application::Column::DecisionReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(
+            organisation_application::Column::DecidedAt,
+            Expr::value(Some(now)),
+        )
+        .filter(organisation_application::Column::OrganisationId.eq(organisation_id))
+        .filter(organisation_application::Column::Status.eq("submitted"))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks the organisation's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions already exclude each other).
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    db.execute_raw(crate::db::raw_statement(
+        db.get_database_backend(),
+        "SELECT id FROM organisations WHERE id = $1 FOR UPDATE",
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
+}

@@ -15,7 +15,7 @@ use crate::{
     registry::model::{OrgStatus, OrgType},
     state::AppState,
     tenants::{self, TenantRef},
-    types::Uscc,
+    types::{Uscc, UsccError},
     users,
 };
 
@@ -214,6 +214,10 @@ pub async fn get_organisation(
         Ok(id) => repo::find(&state.db, id).await?,
         Err(_) => match Uscc::parse(id_or_code) {
             Ok(code) => repo::find_by_uscc(&state.db, code.as_str()).await?,
+            // Codes recorded despite a wrong check character are found as recorded.
+            Err(UsccError::CheckCharacter) => {
+                repo::find_by_uscc(&state.db, &id_or_code.trim().to_ascii_uppercase()).await?
+            }
             Err(_) => None,
         },
     }

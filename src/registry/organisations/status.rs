@@ -73,6 +73,15 @@ async fn change_status(
             "the organisation changed meanwhile; try again",
         ));
     }
+    if !change.to.is_live() {
+        repo::reject_pending_applications(
+            &transaction,
+            model.id,
+            "登记已撤销或注销 / registration ended",
+            now,
+        )
+        .await?;
+    }
     let disclosure = disclosures::publish(
         &transaction,
         tenant,

@@ -187,7 +187,7 @@ pub async fn create_registration(
         &transaction,
         AuditEvent::new(now, "registration", model.id, "create")
             .actor(principal.user_id)
-            .tenant(tenant.id())
+            .tenant_unless_draft(tenant.id(), true)
             .data(serde_json::json!({ "name": model.name })),
     )
     .await?;
@@ -235,7 +235,10 @@ pub async fn update_registration(
         &transaction,
         AuditEvent::new(now, "registration", id, "update")
             .actor(principal.user_id)
-            .tenant(tenant.id()),
+            .tenant_unless_draft(
+                tenant.id(),
+                model.status == RegistrationStatus::Draft.as_str(),
+            ),
     )
     .await?;
     transaction.commit().await?;
