@@ -327,6 +327,7 @@ pub async fn change_password(
         .await?;
     crate::auth::service::revoke_other_sessions(&transaction, user.id, principal.session_id)
         .await?;
+    tokens::revoke_password_links(&transaction, user.id, now).await?;
     enqueue_email(
         state,
         &transaction,

@@ -344,6 +344,14 @@ async fn changes_of_password_and_address_notify_the_old_address(backend: Backend
         StatusCode::OK,
         "this session stays"
     );
+    // A reset link sent before the change died with it.
+    app.post(
+        "/api/v1/auth/password-reset/complete",
+        None,
+        json!({ "token": stale_link.token(&app.url("/account/reset-password")), "password": "someone else's passphrase" }),
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "invalid_token");
     app.get("/api/v1/me", Some(&other_session))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
