@@ -233,7 +233,7 @@ async fn a_dead_workers_jobs_run_again_once_in_effect(backend: Backend) {
 async fn a_killed_worker_process_loses_no_email(backend: Backend) {
     let smtp = SmtpSink::start();
     let app = TestApp::spawn_with(backend, |config| smtp.configure(config)).await;
-    let jobs = queue_set_password_mails(&app, 30).await;
+    let jobs = queue_set_password_mails(&app, 60).await;
 
     let start_worker = || {
         Command::new(env!("CARGO_BIN_EXE_socorg"))
