@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mail;
 pub mod ratelimit;
 pub mod registry;
+pub mod search;
 pub mod startup;
 pub mod state;
 pub mod tenants;

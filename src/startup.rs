@@ -17,6 +17,7 @@ use crate::{
     http::{self, metrics::Metrics},
     jobs::Worker,
     mail::Mailer,
+    search::{SearchService, tailer::Tailer},
     state::AppState,
 };
 
@@ -42,7 +43,10 @@ impl App {
         if config.public_url.is_none() {
             config.public_url = Some(format!("http://{local_addr}"));
         }
-        let state = prepare_state(config, clock).await?;
+        let mut state = prepare_state(config, clock).await?;
+        let folder = state.config.data_dir.join("search");
+        let search = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await??;
+        state.search = Some(Arc::new(search));
         Ok(App {
             listener,
             local_addr,
@@ -61,6 +65,11 @@ impl App {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let sealer = tokio::spawn(seal_audit_events(self.state.clone()));
+        let tailer = self.state.search.clone().map(|search| {
+            tokio::spawn(
+                Tailer::new(self.state.clone(), search).run_until(std::future::pending::<()>()),
+            )
+        });
         let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
         let worker = self.state.config.worker_in_serve.then(|| {
             tokio::spawn(Worker::new(self.state.clone()).run_until(async {
@@ -83,6 +92,9 @@ impl App {
             warn!(%error, "job worker ended abnormally");
         }
         sealer.abort();
+        if let Some(tailer) = tailer {
+            tailer.abort();
+        }
         if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
             warn!(%error, "final audit sealing failed");
         }
@@ -120,6 +132,7 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
         metrics: Arc::new(Metrics::default()),
         mailer,
         documents,
+        search: None,
     })
 }
 

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::password::PasswordHasher, clock::SharedClock, config::Config, documents::DocumentStore,
-    http::metrics::Metrics, mail::Mailer,
+    http::metrics::Metrics, mail::Mailer, search::SearchService,
 };
 
 #[derive(Clone)]
@@ -19,4 +19,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub mailer: Mailer,
     pub documents: DocumentStore,
+    /// This node's search index; only `serve` opens it (commands never hold its writer).
+    pub search: Option<Arc<SearchService>>,
 }

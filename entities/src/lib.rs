@@ -14,6 +14,7 @@ pub mod organisation;
 pub mod organisation_application;
 pub mod organisation_event;
 pub mod registration_application;
+pub mod search_change;
 pub mod session;
 pub mod tenant;
 pub mod user;

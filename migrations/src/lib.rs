@@ -11,6 +11,7 @@ mod m20261129_000001_platform_core;
 mod m20261129_000002_jobs_mail_documents;
 mod m20261129_000003_registry;
 mod m20261129_000004_unique_corrections;
+mod m20261129_000005_search_changes;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_jobs_mail_documents::Migration),
             Box::new(m20261129_000003_registry::Migration),
             Box::new(m20261129_000004_unique_corrections::Migration),
+            Box::new(m20261129_000005_search_changes::Migration),
         ]
     }
 }

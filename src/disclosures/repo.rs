@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// Inserts a disclosure and logs the change for search.
 pub async fn insert(db: &impl ConnectionTrait, model: disclosure::Model) -> Result<(), DbErr> {
+    let (id, at) = (model.id, model.published_at);
     disclosure::Entity::insert(disclosure::ActiveModel {
         id: Set(model.id),
         tenant_id: Set(model.tenant_id),
@@ -29,7 +31,7 @@ pub async fn insert(db: &impl ConnectionTrait, model: disclosure::Model) -> Resu
     })
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    crate::search::record_change(db, crate::search::Kind::Disclosure, id, at).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<disclosure::Model>, DbErr> {

@@ -30,6 +30,7 @@ use crate::{
         complaints::api::ComplaintApi, organisations::api::OrganisationApi,
         registrations::api::RegistrationApi,
     },
+    search::api::SearchApi,
     state::AppState,
     tenants::api::TenantApi,
     users::api::UserApi,
@@ -46,6 +47,7 @@ pub type Apis = (
     RegistrationApi,
     OrganisationApi,
     ComplaintApi,
+    SearchApi,
     AuditApi,
     JobApi,
 );
@@ -63,6 +65,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             RegistrationApi::new(state.clone()),
             OrganisationApi::new(state.clone()),
             ComplaintApi::new(state.clone()),
+            SearchApi::new(state.clone()),
             AuditApi::new(state.clone()),
             JobApi::new(state.clone()),
         ),

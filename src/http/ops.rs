@@ -20,8 +20,15 @@ pub fn healthz() -> Json<serde_json::Value> {
 #[handler]
 pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     let statement = sea_orm::Statement::from_string(state.db.get_database_backend(), "SELECT 1");
+    let search = match &state.search {
+        None => "off",
+        Some(service) if service.is_ready() => "ok",
+        Some(_) => "rebuilding",
+    };
     match state.db.execute_raw(statement).await {
-        Ok(_) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Ok(_) => {
+            Json(json!({ "status": "ready", "database": "ok", "search": search })).into_response()
+        }
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (

@@ -18,4 +18,5 @@ mod jobs;
 mod migrations;
 mod ops;
 mod registry;
+mod search;
 mod tenants;

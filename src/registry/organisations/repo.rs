@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use crate::registry::model::OrgStatus;
 
+/// Inserts an organisation and logs the change for search.
 pub async fn insert(db: &impl ConnectionTrait, model: organisation::Model) -> Result<(), DbErr> {
+    let (id, at) = (model.id, model.updated_at);
     organisation::Entity::insert(model.into_active_model().reset_all())
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    crate::search::record_change(db, crate::search::Kind::Organisation, id, at).await
 }
 
 pub async fn find(
@@ -58,13 +60,16 @@ pub async fn save_if_version(
     model: organisation::Model,
     expected_version: i32,
 ) -> Result<bool, DbErr> {
-    let id = model.id;
+    let (id, at) = (model.id, model.updated_at);
     let result = organisation::Entity::update_many()
         .set(model.into_active_model().reset_all())
         .filter(organisation::Column::Id.eq(id))
         .filter(organisation::Column::Version.eq(expected_version))
         .exec(db)
         .await?;
+    if result.rows_affected == 1 {
+        crate::search::record_change(db, crate::search::Kind::Organisation, id, at).await?;
+    }
     Ok(result.rows_affected == 1)
 }
 

@@ -1,0 +1,185 @@
+//! `GET /api/v1/search`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem::web::RemoteAddr;
+use poem_openapi::{Enum, Object, OpenApi, Tags, param::Query, payload::Json};
+use search_index::{Kind, SearchQuery, Sort};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    http::{paging::PageRequest, security::OptionalBearerAuth},
+    ratelimit,
+    state::AppState,
+};
+
+#[derive(Tags)]
+enum SearchTags {
+    /// Public search over organisations and disclosures.
+    Search,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum KindParam {
+    Organisation,
+    Disclosure,
+    Tender,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum SortParam {
+    Relevance,
+    Date,
+}
+
+/// One result.
+#[derive(Debug, Object)]
+pub struct SearchHit {
+    /// `organisation`, `disclosure` or `tender`.
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+    /// HTML: the matching words in `<b>`, everything else escaped.
+    pub snippet: String,
+    /// Unified social credit code, for organisations.
+    pub uscc: Option<String>,
+    /// The tenant's slug.
+    pub tenant: String,
+    pub url: String,
+    pub score: f32,
+}
+
+/// Results, with counts per facet value over everything that matched.
+#[derive(Debug, Object)]
+pub struct SearchResponse {
+    pub total: u64,
+    pub hits: Vec<SearchHit>,
+    /// Facet → value → count: `kind`, `tenant`, `org_type`, `status`, `grade`, `service_area`,
+    /// `category`, `year`.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    pub next_cursor: Option<String>,
+}
+
+pub struct SearchApi {
+    state: AppState,
+}
+
+impl SearchApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+/// Anonymous searches one address may make per minute.
+const ANONYMOUS_PER_MINUTE: i32 = 120;
+
+#[OpenApi(tag = "SearchTags::Search")]
+impl SearchApi {
+    /// Search organisations and disclosures in Chinese, pinyin, initials or by code. Any text is
+    /// accepted. All tenants by default; `tenant` includes the tenants below it.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/search", method = "get", operation_id = "search")]
+    async fn search(
+        &self,
+        auth: OptionalBearerAuth,
+        remote: &RemoteAddr,
+        q: Query<Option<String>>,
+        kind: Query<Option<KindParam>>,
+        tenant: Query<Option<String>>,
+        #[oai(name = "type")] org_type: Query<Option<String>>,
+        status: Query<Option<String>>,
+        service_area: Query<Option<String>>,
+        grade: Query<Option<String>>,
+        category: Query<Option<String>>,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        sort: Query<Option<SortParam>>,
+        limit: Query<Option<u32>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<SearchResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        if principal.is_none() {
+            let address = remote
+                .as_socket_addr()
+                .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+            if let Some(retry_after) = ratelimit::hit(
+                &self.state.db,
+                &format!("search:{address}"),
+                ANONYMOUS_PER_MINUTE,
+                chrono::Duration::minutes(1),
+                self.state.clock.now(),
+            )
+            .await?
+            {
+                return Err(ApiError::too_many_requests(retry_after));
+            }
+        }
+        let Some(service) = &self.state.search else {
+            return Err(ApiError::new(
+                poem::http::StatusCode::SERVICE_UNAVAILABLE,
+                "search_unavailable",
+                "search is not available on this node",
+            ));
+        };
+        let page = PageRequest::parse(limit.0.or(Some(20)), cursor.0)?;
+        let offset = page.after_as::<usize>()?.unwrap_or(0);
+        let query = SearchQuery {
+            text: q.0.unwrap_or_default(),
+            kinds: kind
+                .0
+                .map(|kind| match kind {
+                    KindParam::Organisation => Kind::Organisation,
+                    KindParam::Disclosure => Kind::Disclosure,
+                    KindParam::Tender => Kind::Tender,
+                })
+                .into_iter()
+                .collect(),
+            tenant: tenant.0,
+            org_type: org_type.0,
+            status: status.0,
+            service_area: service_area.0,
+            grade: grade.0,
+            category: category.0,
+            published_from: from.0,
+            published_to: to.0,
+            sort: match sort.0 {
+                Some(SortParam::Date) => Sort::Date,
+                _ => Sort::Relevance,
+            },
+            offset,
+            limit: usize::try_from(page.limit).unwrap_or(20),
+        };
+        let service = service.clone();
+        let results = tokio::task::spawn_blocking(move || service.index.search(&query))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        let shown = offset + results.hits.len();
+        let next_cursor = (shown < results.total).then(|| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(shown.to_string())
+        });
+        Ok(Json(SearchResponse {
+            total: results.total as u64,
+            hits: results
+                .hits
+                .into_iter()
+                .map(|hit| SearchHit {
+                    kind: hit.kind,
+                    id: hit.id,
+                    title: hit.title,
+                    snippet: hit.snippet,
+                    uscc: hit.uscc,
+                    tenant: hit.tenant,
+                    url: hit.url,
+                    score: hit.score,
+                })
+                .collect(),
+            facets: results.facets,
+            next_cursor,
+        }))
+    }
+}

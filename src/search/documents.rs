@@ -1,0 +1,161 @@
+//! What the index holds of each public object, read from the database.
+
+use std::collections::HashMap;
+
+use entities::{disclosure, organisation, tenant};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use search_index::{Kind, SearchDocument};
+use uuid::Uuid;
+
+/// Tenants by id with the slugs of themselves and their ancestors.
+pub struct TenantDirectory {
+    tenants: HashMap<Uuid, tenant::Model>,
+}
+
+impl TenantDirectory {
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let tenants = tenant::Entity::find().all(db).await?;
+        Ok(Self {
+            tenants: tenants
+                .into_iter()
+                .map(|tenant| (tenant.id, tenant))
+                .collect(),
+        })
+    }
+
+    fn slug(&self, id: Uuid) -> String {
+        self.tenants
+            .get(&id)
+            .map(|tenant| tenant.slug.clone())
+            .unwrap_or_default()
+    }
+
+    fn path(&self, id: Uuid) -> Vec<String> {
+        self.tenants
+            .get(&id)
+            .map(|tenant| {
+                tenant
+                    .path
+                    .split('/')
+                    .filter_map(|segment| Uuid::parse_str(segment).ok())
+                    .map(|ancestor| self.slug(ancestor))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn organisation_document(
+    model: &organisation::Model,
+    tenants: &TenantDirectory,
+) -> SearchDocument {
+    let areas: Vec<String> = serde_json::from_str(&model.service_areas).unwrap_or_default();
+    let body = [
+        model.purpose.clone().unwrap_or_default(),
+        areas.join("、"),
+        model.address.clone(),
+        model.legal_representative.clone(),
+    ]
+    .join(" ");
+    SearchDocument {
+        kind: Some(Kind::Organisation),
+        id: model.id.to_string(),
+        tenant: tenants.slug(model.tenant_id),
+        tenant_path: tenants.path(model.tenant_id),
+        title: model.name.clone(),
+        body,
+        uscc: Some(model.uscc.clone()),
+        org_type: Some(model.org_type.clone()),
+        status: Some(model.status.clone()),
+        grade: None,
+        service_areas: areas,
+        category: None,
+        published: model.registered_at.or(Some(model.created_at)),
+        url: format!("/orgs/{}", model.uscc),
+    }
+}
+
+pub fn disclosure_document(model: &disclosure::Model, tenants: &TenantDirectory) -> SearchDocument {
+    SearchDocument {
+        kind: Some(Kind::Disclosure),
+        id: model.id.to_string(),
+        tenant: tenants.slug(model.tenant_id),
+        tenant_path: tenants.path(model.tenant_id),
+        title: model.title.clone(),
+        body: model.body.clone(),
+        category: Some(model.category.clone()),
+        published: Some(model.published_at),
+        url: format!("/disclosures/{}", model.id),
+        ..SearchDocument::default()
+    }
+}
+
+/// The current document of an object, or `None` when it no longer exists (or is not public).
+pub async fn current(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    id: &str,
+    tenants: &TenantDirectory,
+) -> Result<Option<SearchDocument>, DbErr> {
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Ok(None);
+    };
+    Ok(match kind {
+        Kind::Organisation => organisation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|model| organisation_document(&model, tenants)),
+        Kind::Disclosure => disclosure::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|model| disclosure_document(&model, tenants)),
+        Kind::Tender => None,
+    })
+}
+
+const PAGE: u64 = 1000;
+
+/// Every public document, page by page, for a rebuild; `visit` receives each page.
+pub async fn all(
+    db: &impl ConnectionTrait,
+    tenants: &TenantDirectory,
+    mut visit: impl FnMut(Vec<SearchDocument>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = organisation::Entity::find()
+            .order_by_asc(organisation::Column::Id)
+            .limit(PAGE);
+        if let Some(after) = after {
+            query = query.filter(organisation::Column::Id.gt(after));
+        }
+        let page = query.all(db).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        visit(
+            page.iter()
+                .map(|model| organisation_document(model, tenants))
+                .collect(),
+        )?;
+    }
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = disclosure::Entity::find()
+            .order_by_asc(disclosure::Column::Id)
+            .limit(PAGE);
+        if let Some(after) = after {
+            query = query.filter(disclosure::Column::Id.gt(after));
+        }
+        let page = query.all(db).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        visit(
+            page.iter()
+                .map(|model| disclosure_document(model, tenants))
+                .collect(),
+        )?;
+    }
+    Ok(())
+}

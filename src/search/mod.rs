@@ -1,0 +1,110 @@
+//! Public search: this node's tantivy index (the `search-index` crate), fed from the search
+//! change log that every change to a public document appends to in its own transaction. The
+//! tailer applies changes in batches, commits the index and only then advances its cursor,
+//! stored beside the index; an index that is missing, unreadable or of an older schema is
+//! rebuilt from the database at start while the server keeps answering.
+
+pub mod api;
+mod documents;
+pub mod tailer;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::atomic::{AtomicBool, Ordering},
+};
+
+use chrono::{DateTime, Utc};
+use entities::search_change;
+use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+pub use search_index::Kind;
+use search_index::{SCHEMA_VERSION, SearchIndex};
+use tracing::warn;
+
+/// Appends a change of a public document to the log; call inside the transaction that changes it.
+pub async fn record_change(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    object_id: impl ToString,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    search_change::Entity::insert(search_change::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.as_str().to_owned()),
+        object_id: Set(object_id.to_string()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// This node's index and where it stands.
+pub struct SearchService {
+    pub index: SearchIndex,
+    folder: PathBuf,
+    /// False while the index is being rebuilt.
+    ready: AtomicBool,
+    /// Set when the index had to be created or replaced at start.
+    needs_rebuild: AtomicBool,
+}
+
+const VERSION_FILE: &str = "schema-version";
+const CURSOR_FILE: &str = "cursor";
+
+impl SearchService {
+    /// Opens the index in `folder`; an unreadable index or one of another schema version is
+    /// moved aside and a fresh one created, to be rebuilt.
+    pub fn open(folder: &Path) -> anyhow::Result<Self> {
+        let version = std::fs::read_to_string(folder.join(VERSION_FILE)).ok();
+        let current =
+            version.as_deref().map(str::trim) == Some(SCHEMA_VERSION.to_string().as_str());
+        let mut needs_rebuild = !current || !folder.join(CURSOR_FILE).exists();
+        if folder.exists() && !current {
+            warn!(folder = %folder.display(), "search index of another schema version; rebuilding");
+            std::fs::remove_dir_all(folder)?;
+        }
+        let index = match SearchIndex::open_or_create(folder) {
+            Ok(index) => index,
+            Err(error) => {
+                warn!(%error, "search index unreadable; rebuilding");
+                std::fs::remove_dir_all(folder)?;
+                needs_rebuild = true;
+                SearchIndex::open_or_create(folder)?
+            }
+        };
+        std::fs::write(folder.join(VERSION_FILE), SCHEMA_VERSION.to_string())?;
+        Ok(Self {
+            index,
+            folder: folder.to_path_buf(),
+            ready: AtomicBool::new(!needs_rebuild),
+            needs_rebuild: AtomicBool::new(needs_rebuild),
+        })
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    fn take_rebuild_request(&self) -> bool {
+        self.needs_rebuild.swap(false, Ordering::SeqCst)
+    }
+
+    /// The last change-log id whose effect the index holds durably.
+    pub fn cursor(&self) -> i64 {
+        std::fs::read_to_string(self.folder.join(CURSOR_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Stores the cursor (write to a new file, then rename, so it is never half written).
+    fn store_cursor(&self, cursor: i64) -> std::io::Result<()> {
+        let partial = self.folder.join(format!("{CURSOR_FILE}.partial"));
+        std::fs::write(&partial, cursor.to_string())?;
+        std::fs::rename(partial, self.folder.join(CURSOR_FILE))
+    }
+}
