@@ -59,6 +59,8 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Rebuild this node's search index from the database (a running server is asked to do it).
+    Reindex,
     /// Manage administrators.
     Admin {
         #[command(subcommand)]
@@ -134,6 +136,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker => {
             let state = startup::prepare_state(config, clock).await?;
             startup::run_worker(state, startup::shutdown_signal()).await;
+        }
+        Command::Reindex => {
+            let state = startup::prepare_state(config, clock).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let outcome = crate::search::reindex(&state, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            match outcome {
+                crate::search::ReindexOutcome::Rebuilt(count) => {
+                    writeln!(std::io::stdout(), "search index rebuilt: {count} documents")?;
+                }
+                crate::search::ReindexOutcome::Requested => writeln!(
+                    std::io::stdout(),
+                    "a running server holds the index; it has been asked to rebuild it"
+                )?,
+            }
         }
         Command::Migrate => {
             std::fs::create_dir_all(&config.data_dir)?;

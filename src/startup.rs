@@ -46,6 +46,13 @@ impl App {
         let mut state = prepare_state(config, clock).await?;
         let folder = state.config.data_dir.join("search");
         let search = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await??;
+        // This server is the index's only writer; `socorg reindex` sees the lock and asks it.
+        if !search.index.try_acquire_writer()? {
+            anyhow::bail!(
+                "another server holds the search index in {}; give each server its own --data-dir",
+                state.config.data_dir.display()
+            );
+        }
         state.search = Some(Arc::new(search));
         Ok(App {
             listener,
@@ -94,6 +101,10 @@ impl App {
         sealer.abort();
         if let Some(tailer) = tailer {
             tailer.abort();
+            let _ = tailer.await;
+        }
+        if let Some(search) = &self.state.search {
+            search.index.release_writer();
         }
         if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
             warn!(%error, "final audit sealing failed");

@@ -140,6 +140,24 @@ impl SearchIndex {
         format!("{}:{id}", kind.as_str())
     }
 
+    /// Takes the index's writer now; `false` when another process holds it (a running server).
+    pub fn try_acquire_writer(&self) -> Result<bool, SearchError> {
+        match self.with_writer(|_| Ok(())) {
+            Ok(()) => Ok(true),
+            Err(SearchError::Tantivy(tantivy::TantivyError::LockFailure(..))) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Lets go of the writer (and its lock), so that another process may take it.
+    pub fn release_writer(&self) {
+        if let Ok(mut guard) = self.writer.lock()
+            && let Some(writer) = guard.take()
+        {
+            let _ = writer.wait_merging_threads();
+        }
+    }
+
     /// Adds or replaces documents (not visible until `commit`).
     pub fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
         self.with_writer(|writer| {

@@ -13,7 +13,7 @@ use std::{sync::Arc, time::Instant};
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get,
     http::{HeaderValue, StatusCode, header},
-    middleware::CatchPanic,
+    middleware::{CatchPanic, Cors},
 };
 use poem_openapi::{OpenApiService, OperationId};
 use tracing::Instrument;
@@ -98,7 +98,9 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
         .nest("/account", accounts::pages::routes())
-        .data(state);
+        .data(state)
+        // Public reads may be used from any web page; no cookies are involved (bearer tokens).
+        .with(Cors::new().allow_credentials(false));
     with_edge_layers(routes, body_limit, declared_limit, metrics)
 }
 

@@ -117,6 +117,15 @@ pub async fn current(
 
 const PAGE: u64 = 1000;
 
+/// How many documents a rebuild writes.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(
+        organisation::Entity::find().count(db).await?
+            + disclosure::Entity::find().count(db).await?,
+    )
+}
+
 /// Every public document, page by page, for a rebuild; `visit` receives each page.
 pub async fn all(
     db: &impl ConnectionTrait,

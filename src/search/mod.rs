@@ -38,6 +38,45 @@ pub async fn record_change(
     Ok(())
 }
 
+/// The change-log kind that asks every node to rebuild its index.
+pub const REBUILD: &str = "rebuild";
+
+/// What `socorg reindex` did.
+pub enum ReindexOutcome {
+    /// The index was rebuilt here, with so many documents.
+    Rebuilt(u64),
+    /// A running server holds the index; it was asked (through the log) to rebuild.
+    Requested,
+}
+
+/// Rebuilds this node's index from the database, or asks the running server to.
+pub async fn reindex(
+    state: &crate::state::AppState,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<ReindexOutcome> {
+    let folder = state.config.data_dir.join("search");
+    let service = std::sync::Arc::new(SearchService::open(&folder)?);
+    if !service.index.try_acquire_writer()? {
+        search_change::Entity::insert(search_change::ActiveModel {
+            id: NotSet,
+            kind: Set(REBUILD.to_owned()),
+            object_id: Set(String::new()),
+            created_at: Set(state.clock.now()),
+        })
+        .exec_without_returning(&state.db)
+        .await?;
+        return Ok(ReindexOutcome::Requested);
+    }
+    let total = documents::count(&state.db).await?;
+    let mut with_search = state.clone();
+    with_search.search = Some(service.clone());
+    let mut tailer = tailer::Tailer::new(with_search, service);
+    let done = tailer
+        .rebuild_reporting(&|done| progress(done, total))
+        .await?;
+    Ok(ReindexOutcome::Rebuilt(done))
+}
+
 /// This node's index and where it stands.
 pub struct SearchService {
     pub index: SearchIndex,

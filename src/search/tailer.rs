@@ -35,6 +35,8 @@ pub struct Tailer {
     watermark: i64,
     applied: BTreeSet<i64>,
     gaps: HashMap<i64, Instant>,
+    /// Rebuild requests up to this id are satisfied by the last rebuild.
+    rebuilt_through: i64,
 }
 
 impl Tailer {
@@ -46,11 +48,20 @@ impl Tailer {
             watermark,
             applied: BTreeSet::new(),
             gaps: HashMap::new(),
+            rebuilt_through: watermark,
         }
     }
 
     /// Rebuilds the whole index from the database.
     pub async fn rebuild(&mut self) -> anyhow::Result<u64> {
+        self.rebuild_reporting(&|_| {}).await
+    }
+
+    /// Rebuilds, telling `progress` how many documents are done after each page.
+    pub async fn rebuild_reporting(
+        &mut self,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> anyhow::Result<u64> {
         self.service.set_ready(false);
         let started = Instant::now();
         let high = search_change::Entity::find()
@@ -68,12 +79,14 @@ impl Tailer {
         documents::all(&self.state.db, &tenants, |page| {
             count += page.len() as u64;
             service.index.upsert(&page)?;
+            progress(count);
             Ok(())
         })
         .await?;
         let committer = self.service.clone();
         tokio::task::spawn_blocking(move || committer.index.commit()).await??;
         self.watermark = (high - REBUILD_OVERLAP).max(0);
+        self.rebuilt_through = high;
         self.applied.clear();
         self.gaps.clear();
         self.service.store_cursor(self.watermark)?;
@@ -98,6 +111,14 @@ impl Tailer {
             .iter()
             .filter(|row| !self.applied.contains(&row.id))
             .collect();
+        if fresh
+            .iter()
+            .any(|row| row.kind == super::REBUILD && row.id > self.rebuilt_through)
+        {
+            // `socorg reindex` asked this node to rebuild; the rebuild covers everything so far.
+            self.rebuild().await?;
+            return Ok(fresh.len());
+        }
         if !fresh.is_empty() {
             let mut latest: BTreeMap<(String, String), ()> = BTreeMap::new();
             for row in &fresh {

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use socorg::{
     auth::password::NewPassword,
-    clock::ManualClock,
+    clock::{Clock, ManualClock},
     config::{Config, PasswordCost, Secret, sqlite_url},
     db,
     startup::App,
@@ -89,8 +89,9 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
     _postgres: Option<PostgresDatabase>,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
 impl TestApp {
@@ -140,7 +141,7 @@ impl TestApp {
         let address = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (shutdown, signal) = oneshot::channel::<()>();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             app.run_until(async {
                 let _ = signal.await;
             })
@@ -155,8 +156,62 @@ impl TestApp {
             database_url,
             data_dir: dir.path().to_path_buf(),
             shutdown: Some(shutdown),
+            server: Some(server),
             _postgres: postgres,
+            _dir: Some(dir),
+        }
+    }
+
+    /// Another server on this one's database: with a data folder of its own (another node), or
+    /// with this one's (a restart; stop this one first).
+    pub async fn spawn_beside(&self, same_data_dir: bool) -> TestApp {
+        let dir = (!same_data_dir).then(|| tempfile::tempdir().expect("temporary folder"));
+        let data_dir = dir
+            .as_ref()
+            .map_or_else(|| self.data_dir.clone(), |dir| dir.path().to_path_buf());
+        let config = Config {
+            bind: "127.0.0.1:0".parse().expect("address"),
+            data_dir: data_dir.clone(),
+            database_url: Some(Secret::new(self.database_url.clone())),
+            password_cost: PasswordCost::Low,
+            worker_in_serve: false,
+            ..Config::default()
+        };
+        let clock = Arc::new(ManualClock::new(self.clock.now()));
+        let app = App::build(config, clock.clone())
+            .await
+            .expect("build the app");
+        let address = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = signal.await;
+            })
+            .await
+            .expect("server run");
+        });
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            clock,
+            state,
+            database_url: self.database_url.clone(),
+            data_dir,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _postgres: None,
             _dir: dir,
+        }
+    }
+
+    /// Stops the server and waits until it has let go of everything.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
         }
     }
 

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
 
-crate::on_both_databases!(published_organisations_become_searchable);
+crate::on_both_databases!(
+    published_organisations_become_searchable,
+    a_crash_before_the_cursor_moves_loses_and_duplicates_nothing,
+);
 
 /// Polls (real time: the index follows the database on its own) until `check` holds.
 async fn eventually(app: &TestApp, path: &str, check: impl Fn(&Value) -> bool) -> Value {
@@ -153,4 +156,129 @@ async fn published_organisations_become_searchable(backend: Backend) {
             response.text
         );
     }
+}
+
+/// Organisations and disclosures in the database.
+async fn documents_in_database(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entities::organisation::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+        + entities::disclosure::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap()
+}
+
+async fn index_total(app: &TestApp) -> u64 {
+    app.get("/api/v1/search?limit=1", None).await.body["total"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn converges(app: &TestApp) {
+    let expected = documents_in_database(app).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while index_total(app).await != expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        index_total(app).await,
+        expected,
+        "the index holds exactly what the database holds"
+    );
+}
+
+async fn a_crash_before_the_cursor_moves_loses_and_duplicates_nothing(backend: Backend) {
+    let mut first = TestApp::spawn(backend).await;
+    socorg::demo::load(&first.state, 40).await.unwrap();
+    converges(&first).await;
+    let cursor_file = first.data_dir.join("search/cursor");
+    let old_cursor = std::fs::read_to_string(&cursor_file).unwrap();
+    let platform = first.platform_admin("root@example.org").await;
+    first
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&platform),
+            json!({ "title": "崩溃测试通知", "body": "索引提交之后、游标前进之前进程被杀。" }),
+        )
+        .await;
+    let found = eventually(&first, "/api/v1/search?q=崩溃测试", |body| {
+        body["total"] == 1
+    })
+    .await;
+    assert_eq!(found["total"], 1);
+    // As if the process died after the index commit but before the cursor was written.
+    first.stop().await;
+    std::fs::write(&cursor_file, old_cursor).unwrap();
+
+    let second = first.spawn_beside(true).await;
+    converges(&second).await;
+    let again = app_search(&second, "崩溃测试").await;
+    assert_eq!(again["total"], 1, "applied again, not twice: {again}");
+    drop(second);
+    drop(first);
+}
+
+async fn app_search(app: &TestApp, text: &str) -> Value {
+    app.get(&format!("/api/v1/search?q={text}"), None)
+        .await
+        .body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_postgres_both_converge() {
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let second = first.spawn_beside(false).await;
+    socorg::demo::load(&first.state, 30).await.unwrap();
+    converges(&first).await;
+    converges(&second).await;
+    let platform = first.platform_admin("root@example.org").await;
+    first
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&platform),
+            json!({ "title": "双节点同步测试", "body": "两个节点都应找到本通知。" }),
+        )
+        .await;
+    for node in [&first, &second] {
+        let found = eventually(node, "/api/v1/search?q=双节点", |body| {
+            body["total"] == 1
+        })
+        .await;
+        assert_eq!(found["total"], 1, "{found}");
+    }
+    drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_rebuilds_or_asks_the_running_server() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    socorg::demo::load(&app.state, 20).await.unwrap();
+    converges(&app).await;
+    let (data_dir, database_url) = (app.data_dir.clone(), app.database_url.clone());
+    let reindex = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_socorg"))
+            .arg("reindex")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .env("SOCORG_DATABASE_URL", &database_url)
+            .env("SOCORG_LOG", "warn")
+            .output()
+            .expect("socorg reindex")
+    };
+    let asked = reindex();
+    assert!(asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stdout).contains("asked to rebuild"));
+    converges(&app).await;
+    let expected = documents_in_database(&app).await;
+    app.stop().await;
+    let rebuilt = reindex();
+    let printed = String::from_utf8_lossy(&rebuilt.stdout).into_owned();
+    assert!(rebuilt.status.success(), "{printed}");
+    assert!(
+        printed.contains(&format!("search index rebuilt: {expected} documents")),
+        "{printed}"
+    );
 }
