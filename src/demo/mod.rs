@@ -3,7 +3,7 @@
 //! state, disclosures (the 2009 work plan of the Shenzhen Civil Affairs Bureau among them), and
 //! one account per role. Loading is skipped when the data is already there.
 
-mod vocabulary;
+pub mod vocabulary;
 
 use std::collections::HashSet;
 
@@ -284,6 +284,68 @@ async fn seed_policy_document(
         counters::next(db, &format!("disclosure:{SHENZHEN_CODE}:2009")).await?;
     }
     Ok(())
+}
+
+/// An organisation as the benchmark corpus needs it: public fields only.
+#[derive(Clone, Debug)]
+pub struct SampleOrganisation {
+    pub name: String,
+    /// `shenzhen` or a district's slug.
+    pub tenant: &'static str,
+    pub org_type: &'static str,
+    pub service_areas: Vec<String>,
+    pub representative: String,
+    pub address: String,
+}
+
+/// `count` distinct, realistic organisation names and fields for benchmarks, beyond what the
+/// demo registers: brand words, streets and districts multiply the vocabulary.
+pub fn sample_organisations(count: usize) -> Vec<SampleOrganisation> {
+    const BRANDS: [&str; 40] = [
+        "明德", "和谐", "阳光", "温馨", "仁爱", "春晖", "启航", "同心", "博爱", "康乐", "星光",
+        "彩虹", "晨曦", "海燕", "青松", "红棉", "鹏城", "南粤", "百合", "金桥", "春雨", "益友",
+        "安心", "乐龄", "善德", "朝阳", "远航", "晓风", "慧心", "知行", "致远", "益行", "润物",
+        "聚力", "同行", "众创", "睦邻", "守望", "初心", "筑梦",
+    ];
+    let mut dice = Dice::new(1979);
+    let mut taken = HashSet::new();
+    let mut samples = Vec::with_capacity(count);
+    while samples.len() < count {
+        let district = dice.below(DISTRICTS.len());
+        let (slug, place, _, _, streets) = DISTRICTS[district];
+        let street = dice.pick(&streets);
+        let brand = dice.pick(&BRANDS);
+        let (topic, area) = *dice.pick(TOPICS);
+        let (org_type, suffix) = match dice.below(10) {
+            0..=4 => ("social_group", *dice.pick(GROUP_SUFFIXES)),
+            5..=8 => ("social_service_organisation", *dice.pick(SERVICE_SUFFIXES)),
+            _ => ("foundation", *dice.pick(FOUNDATION_SUFFIXES)),
+        };
+        let with_street = dice.chance(50);
+        let name = if with_street {
+            format!(
+                "深圳市{place}{}{brand}{topic}{suffix}",
+                street.trim_end_matches("路").trim_end_matches("大道")
+            )
+        } else {
+            format!("深圳市{place}{brand}{topic}{suffix}")
+        };
+        if !taken.insert(name.clone()) {
+            continue;
+        }
+        samples.push(SampleOrganisation {
+            name,
+            tenant: slug,
+            org_type,
+            service_areas: vec![area.to_owned()],
+            representative: format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN_NAMES)),
+            address: format!("深圳市{place}{street}{}号", 1 + dice.below(999)),
+        });
+        if taken.len() > count * 3 {
+            break;
+        }
+    }
+    samples
 }
 
 struct Planned {

@@ -10,7 +10,7 @@ impl Dice {
         Self(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -20,7 +20,7 @@ impl Dice {
 
     /// A number in `0..bound`.
     pub fn below(&mut self, bound: usize) -> usize {
-        usize::try_from(self.next() % bound.max(1) as u64).unwrap_or(0)
+        usize::try_from(self.roll() % bound.max(1) as u64).unwrap_or(0)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {

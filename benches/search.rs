@@ -1,0 +1,406 @@
+//! Search benchmark: `cargo bench --bench search` (release; outside CI). Builds an index of
+//! `SOCORG_BENCH_ORGS` (default 100,000) generated organisations, then runs four classes of query
+//! against it and against what users would otherwise pick: SQLite FTS5 with the trigram
+//! tokenizer (falling back to LIKE for two characters, which trigrams cannot match) and
+//! PostgreSQL pg_trgm (`SOCORG_TEST_DATABASE_URL`). Prints a Markdown report.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark report"
+)]
+
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use search_index::{Kind, SearchDocument, SearchIndex, SearchQuery};
+use socorg::demo::{SampleOrganisation, sample_organisations};
+
+struct Class {
+    name: &'static str,
+    queries: Vec<String>,
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn cjk_window(name: &str, length: usize, pick: usize) -> Option<String> {
+    let characters: Vec<char> = name.chars().skip(3).collect();
+    if characters.len() < length {
+        return None;
+    }
+    let start = pick % (characters.len() - length + 1);
+    Some(characters[start..start + length].iter().collect())
+}
+
+fn classes(samples: &[SampleOrganisation]) -> Vec<Class> {
+    let mut two = Vec::new();
+    let mut longer = Vec::new();
+    let mut phrase = Vec::new();
+    let mut terms = Vec::new();
+    for (index, sample) in samples
+        .iter()
+        .enumerate()
+        .step_by(samples.len() / 200 + 1)
+        .take(200)
+    {
+        two.extend(cjk_window(&sample.name, 2, index * 7));
+        longer.extend(cjk_window(&sample.name, 5, index * 3));
+        phrase.extend(cjk_window(&sample.name, 8, index));
+        let tail: String = sample
+            .name
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let district: String = sample.name.chars().skip(3).take(2).collect();
+        terms.push(format!("{district} {tail}"));
+    }
+    vec![
+        Class {
+            name: "2 characters",
+            queries: two,
+        },
+        Class {
+            name: "5 characters",
+            queries: longer,
+        },
+        Class {
+            name: "two terms",
+            queries: terms,
+        },
+        Class {
+            name: "8-character phrase",
+            queries: phrase,
+        },
+    ]
+}
+
+/// Exact substring matches of every term, as ids.
+fn truth(samples: &[SampleOrganisation], query: &str) -> HashSet<usize> {
+    let terms: Vec<&str> = query.split_whitespace().collect();
+    samples
+        .iter()
+        .enumerate()
+        .filter(|(_, sample)| terms.iter().all(|term| sample.name.contains(term)))
+        .map(|(index, _)| index)
+        .collect()
+}
+
+fn recall(found: &[usize], truth: &HashSet<usize>) -> f64 {
+    if truth.is_empty() {
+        return 1.0;
+    }
+    let hits = found.iter().filter(|id| truth.contains(id)).count();
+    hits as f64 / truth.len().min(10) as f64
+}
+
+struct Row {
+    engine: &'static str,
+    class: &'static str,
+    p50: Duration,
+    p99: Duration,
+    recall: f64,
+}
+
+fn summarise(
+    engine: &'static str,
+    class: &'static str,
+    mut times: Vec<Duration>,
+    recalls: &[f64],
+) -> Row {
+    times.sort();
+    Row {
+        engine,
+        class,
+        p50: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+        recall: recalls.iter().sum::<f64>() / recalls.len().max(1) as f64,
+    }
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn folder_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| entry.metadata().ok())
+                .map(|meta| meta.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let count: usize = std::env::var("SOCORG_BENCH_ORGS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(100_000);
+    let samples = sample_organisations(count);
+    println!("# Search benchmark\n\n{} organisations\n", samples.len());
+    let classes = classes(&samples);
+    let mut rows = Vec::new();
+
+    // tantivy
+    let folder = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(folder.path()).unwrap();
+    let started = Instant::now();
+    let documents: Vec<SearchDocument> = samples
+        .iter()
+        .enumerate()
+        .map(|(id, sample)| SearchDocument {
+            kind: Some(Kind::Organisation),
+            id: id.to_string(),
+            tenant: sample.tenant.to_owned(),
+            tenant_path: vec![sample.tenant.to_owned(), "shenzhen".to_owned()],
+            title: sample.name.clone(),
+            body: format!(
+                "{} {} {}",
+                sample.service_areas.join(" "),
+                sample.address,
+                sample.representative
+            ),
+            org_type: Some(sample.org_type.to_owned()),
+            status: Some("registered".to_owned()),
+            service_areas: sample.service_areas.clone(),
+            url: String::new(),
+            ..SearchDocument::default()
+        })
+        .collect();
+    for chunk in documents.chunks(10_000) {
+        index.upsert(chunk).unwrap();
+    }
+    index.commit().unwrap();
+    let elapsed = started.elapsed();
+    println!(
+        "tantivy build: {:.1} s, {:.0} documents/s, index {:.1} MiB, peak memory {:.0} MiB\n",
+        elapsed.as_secs_f64(),
+        samples.len() as f64 / elapsed.as_secs_f64(),
+        folder_size(folder.path()) as f64 / 1024.0 / 1024.0,
+        peak_rss_mib()
+    );
+    for class in &classes {
+        let mut times = Vec::new();
+        let mut recalls = Vec::new();
+        for query in &class.queries {
+            let started = Instant::now();
+            let results = index
+                .search(&SearchQuery {
+                    text: query.clone(),
+                    kinds: vec![Kind::Organisation],
+                    limit: 10,
+                    ..SearchQuery::default()
+                })
+                .unwrap();
+            times.push(started.elapsed());
+            let found: Vec<usize> = results
+                .hits
+                .iter()
+                .filter_map(|hit| hit.id.parse().ok())
+                .collect();
+            recalls.push(recall(&found, &truth(&samples, query)));
+        }
+        rows.push(summarise("tantivy (socorg)", class.name, times, &recalls));
+    }
+
+    // SQLite FTS5 trigram, LIKE for what trigrams cannot match
+    let sqlite = Database::connect("sqlite::memory:").await.unwrap();
+    sqlite
+        .execute_unprepared("CREATE VIRTUAL TABLE names USING fts5(name, tokenize = 'trigram')")
+        .await
+        .unwrap();
+    sqlite.execute_unprepared("BEGIN").await.unwrap();
+    for (id, sample) in samples.iter().enumerate() {
+        sqlite
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "INSERT INTO names (rowid, name) VALUES (?, ?)",
+                [(id as i64).into(), sample.name.clone().into()],
+            ))
+            .await
+            .unwrap();
+    }
+    sqlite.execute_unprepared("COMMIT").await.unwrap();
+    for class in &classes {
+        let mut times = Vec::new();
+        let mut recalls = Vec::new();
+        for query in &class.queries {
+            let short = query
+                .split_whitespace()
+                .any(|term| term.chars().count() < 3);
+            let (sql, values): (String, Vec<sea_orm::Value>) = if short {
+                let clauses: Vec<String> = query
+                    .split_whitespace()
+                    .map(|_| "name LIKE ?".to_owned())
+                    .collect();
+                (
+                    format!(
+                        "SELECT rowid FROM names WHERE {} LIMIT 10",
+                        clauses.join(" AND ")
+                    ),
+                    query
+                        .split_whitespace()
+                        .map(|term| format!("%{term}%").into())
+                        .collect(),
+                )
+            } else {
+                let expression = query
+                    .split_whitespace()
+                    .map(|term| format!("\"{term}\""))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                (
+                    "SELECT rowid FROM names WHERE names MATCH ? LIMIT 10".to_owned(),
+                    vec![expression.into()],
+                )
+            };
+            let started = Instant::now();
+            let rows_found = sqlite
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    &sql,
+                    values,
+                ))
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+            let found: Vec<usize> = rows_found
+                .iter()
+                .filter_map(|row| row.try_get::<i64>("", "rowid").ok())
+                .map(|id| id as usize)
+                .collect();
+            recalls.push(recall(&found, &truth(&samples, query)));
+        }
+        rows.push(summarise(
+            "SQLite FTS5 trigram",
+            class.name,
+            times,
+            &recalls,
+        ));
+    }
+
+    // PostgreSQL pg_trgm
+    let admin_url = std::env::var("SOCORG_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    if let Ok(admin) = Database::connect(&admin_url).await {
+        let name = format!("socorg_bench_{}", std::process::id());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let url = format!(
+            "{}/{name}",
+            admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base)
+        );
+        let postgres = Database::connect(&url).await.unwrap();
+        postgres.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE TABLE names (id bigint PRIMARY KEY, name text NOT NULL)").await.unwrap();
+        for chunk in samples.iter().enumerate().collect::<Vec<_>>().chunks(1000) {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|(id, sample)| format!("({id}, '{}')", sample.name.replace('\'', "''")))
+                .collect();
+            postgres
+                .execute_unprepared(&format!("INSERT INTO names VALUES {}", values.join(",")))
+                .await
+                .unwrap();
+        }
+        postgres.execute_unprepared("CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops); ANALYZE names; SET plan_cache_mode = force_custom_plan").await.unwrap();
+        for class in &classes {
+            let mut times = Vec::new();
+            let mut recalls = Vec::new();
+            for query in &class.queries {
+                let terms: Vec<&str> = query.split_whitespace().collect();
+                let clauses: Vec<String> = (1..=terms.len())
+                    .map(|position| format!("name LIKE ${position}"))
+                    .collect();
+                let sql = format!(
+                    "SELECT id FROM names WHERE {} LIMIT 10",
+                    clauses.join(" AND ")
+                );
+                let values: Vec<sea_orm::Value> = terms
+                    .iter()
+                    .map(|term| format!("%{term}%").into())
+                    .collect();
+                let started = Instant::now();
+                let found_rows = postgres
+                    .query_all_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        &sql,
+                        values,
+                    ))
+                    .await
+                    .unwrap();
+                times.push(started.elapsed());
+                let found: Vec<usize> = found_rows
+                    .iter()
+                    .filter_map(|row| row.try_get::<i64>("", "id").ok())
+                    .map(|id| id as usize)
+                    .collect();
+                recalls.push(recall(&found, &truth(&samples, query)));
+            }
+            rows.push(summarise("PostgreSQL pg_trgm", class.name, times, &recalls));
+        }
+        postgres.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    } else {
+        println!("(PostgreSQL not reachable at {admin_url}: pg_trgm baseline skipped)\n");
+    }
+
+    println!("| engine | query class | p50 | p99 | recall@10 |\n|---|---|---|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {} | {:.2} ms | {:.2} ms | {:.3} |",
+            row.engine,
+            row.class,
+            row.p50.as_secs_f64() * 1000.0,
+            row.p99.as_secs_f64() * 1000.0,
+            row.recall
+        );
+    }
+    println!();
+    for class in &classes {
+        let ours = rows
+            .iter()
+            .find(|row| row.class == class.name && row.engine.starts_with("tantivy"))
+            .unwrap();
+        for other in rows
+            .iter()
+            .filter(|row| row.class == class.name && !row.engine.starts_with("tantivy"))
+        {
+            println!(
+                "- {}: p99 {:.1}× lower than {}",
+                class.name,
+                other.p99.as_secs_f64() / ours.p99.as_secs_f64().max(1e-9),
+                other.engine
+            );
+        }
+    }
+}
