@@ -209,7 +209,40 @@ impl SearchIndex {
                 boosted(Box::new(BooleanQuery::new(all_syllables)), 8.0),
             ));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        let ranking: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        // Several terms with Chinese among them: each term must be found (all words of the
+        // query, as users expect), and the clauses above rank what is found.
+        let terms: Vec<&str> = folded.split_whitespace().collect();
+        if terms.len() > 1 && folded.chars().any(analysis::is_cjk) {
+            let mut required: Vec<(Occur, Box<dyn Query>)> = terms
+                .iter()
+                .map(|term| (Occur::Must, self.term_anywhere(term)))
+                .collect();
+            required.push((Occur::Should, ranking));
+            return Some(Box::new(BooleanQuery::new(required)));
+        }
+        Some(ranking)
+    }
+
+    /// One term of a query, found anywhere in a document (as words or as a substring).
+    fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
+        let fields = &self.fields;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let bigrams = analysis::bigrams(text);
+        let words = analysis::words(&self.index, text);
+        for query in [
+            phrase(fields.title_bigrams, &bigrams),
+            phrase(fields.body_bigrams, &bigrams),
+            any_word(fields.title, &words),
+            any_word(fields.body, &words),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            any.push((Occur::Should, query));
+        }
+        any.push((Occur::Should, term(fields.name_initials, text)));
+        Box::new(BooleanQuery::new(any))
     }
 
     fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {

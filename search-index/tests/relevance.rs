@@ -188,6 +188,22 @@ fn the_expected_organisation_ranks_first_or_near() {
 }
 
 #[test]
+fn every_term_of_a_query_must_be_found() {
+    let index = corpus();
+    let results = ids(&index, text("福田 长者"));
+    assert_eq!(
+        results.first().map(String::as_str),
+        Some("elder"),
+        "{results:?}"
+    );
+    assert!(
+        !results.contains(&"elder-club".to_owned()),
+        "罗湖's club has 长者 but not 福田: {results:?}"
+    );
+    assert!(!results.contains(&"youth".to_owned()), "{results:?}");
+}
+
+#[test]
 fn exact_name_beats_a_longer_name_that_contains_it() {
     let index = corpus();
     let results = ids(&index, text("深圳市长者关爱基金会"));
