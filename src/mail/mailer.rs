@@ -109,3 +109,27 @@ impl Mailer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Mailer, OutgoingEmail};
+
+    #[tokio::test]
+    async fn the_in_memory_transport_keeps_what_was_sent() {
+        let (mailer, sent) = Mailer::in_memory("socorg <no-reply@socorg.test>".parse().unwrap());
+        assert_eq!(mailer.domain(), "socorg.test");
+        let email = OutgoingEmail {
+            to: "li@example.org".into(),
+            subject: "请确认 / Please confirm".into(),
+            text: "正文".into(),
+            html: "<p>正文</p>".into(),
+            message_id: "abc@socorg.test".into(),
+        };
+        mailer.send(&email).await.unwrap();
+        mailer.send(&email).await.unwrap();
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0], email);
+        assert_eq!(sent[0].message_id, sent[1].message_id, "a repeated send keeps its Message-ID");
+    }
+}
