@@ -17,7 +17,7 @@ use tantivy::{
     Term, directory::MmapDirectory,
 };
 
-pub use query::{Facets, Hit, SearchQuery, SearchResults, Sort};
+pub use query::{Facets, Hit, MAX_OFFSET, SearchQuery, SearchResults, Sort};
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
 
@@ -76,6 +76,8 @@ pub enum SearchError {
     Directory(String),
     #[error("the index writer is not available")]
     WriterUnavailable,
+    #[error("results beyond {0} are not paged; narrow the query")]
+    OffsetTooLarge(usize),
 }
 
 /// The index, its reader, and (in the node that owns it) its single writer.

@@ -71,8 +71,10 @@ pub fn initials_prefixes(name: &str) -> Vec<String> {
     let mut prefixes = Vec::new();
     for name in names {
         for variant in initials_variants(name) {
-            for length in 2..=variant.len() {
-                let prefix = variant[..length].to_owned();
+            // By characters: a few readings start with a letter outside ASCII (ê).
+            let letters: Vec<char> = variant.chars().collect();
+            for length in 2..=letters.len() {
+                let prefix: String = letters[..length].iter().collect();
                 if !prefixes.contains(&prefix) {
                     prefixes.push(prefix);
                 }
@@ -95,6 +97,12 @@ mod tests {
                 "{syllable} in {spelled}"
             );
         }
+    }
+
+    #[test]
+    fn readings_outside_ascii_do_not_break_prefixes() {
+        let prefixes = initials_prefixes("协欸誒会");
+        assert!(!prefixes.is_empty());
     }
 
     #[test]

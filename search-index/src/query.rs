@@ -18,6 +18,9 @@ use tantivy::{
 
 use crate::{Kind, SearchError, SearchIndex, analysis};
 
+/// How deep paging goes; narrow the query to see further.
+pub const MAX_OFFSET: usize = 10_000;
+
 /// The longest query text considered; the rest is ignored.
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -212,7 +215,11 @@ impl SearchIndex {
         let ranking: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         // Several terms with Chinese among them: each term must be found (all words of the
         // query, as users expect), and the clauses above rank what is found.
-        let terms: Vec<&str> = folded.split_whitespace().collect();
+        // Words without letters, digits or ideographs (`-`, `*`) are no terms.
+        let terms: Vec<&str> = folded
+            .split_whitespace()
+            .filter(|term| term.chars().any(char::is_alphanumeric))
+            .collect();
         if terms.len() > 1 && folded.chars().any(analysis::is_cjk) {
             let mut required: Vec<(Occur, Box<dyn Query>)> = terms
                 .iter()
@@ -270,23 +277,28 @@ impl SearchIndex {
             }
         }
         if query.published_from.is_some() || query.published_to.is_some() {
-            let bound = |at: Option<DateTime<Utc>>, fallback: i64| {
-                Term::from_field_date(
+            // Within the range tantivy's nanosecond dates hold; a missing side is open.
+            let bound = |at: Option<DateTime<Utc>>| match at {
+                Some(at) => std::ops::Bound::Included(Term::from_field_date(
                     fields.published,
-                    TantivyDateTime::from_timestamp_secs(at.map_or(fallback, |at| at.timestamp())),
-                )
+                    TantivyDateTime::from_timestamp_secs(
+                        at.timestamp().clamp(-9_000_000_000, 9_000_000_000),
+                    ),
+                )),
+                None => std::ops::Bound::Unbounded,
             };
-            let range = RangeQuery::new(
-                std::ops::Bound::Included(bound(query.published_from, i64::MIN / 2)),
-                std::ops::Bound::Included(bound(query.published_to, i64::MAX / 2)),
-            );
+            let range = RangeQuery::new(bound(query.published_from), bound(query.published_to));
             filters.push((Occur::Must, zero(Box::new(range))));
         }
         filters
     }
 
     /// Runs a search. Any text is accepted; an empty text lists everything the filters allow.
+    /// Paging stops at `MAX_OFFSET` results.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        if query.offset > MAX_OFFSET {
+            return Err(SearchError::OffsetTooLarge(MAX_OFFSET));
+        }
         let searcher = self.reader.searcher();
         let text_query = self.text_query(&query.text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(

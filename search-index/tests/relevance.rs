@@ -307,6 +307,46 @@ fn no_input_fails_a_query() {
 }
 
 #[test]
+fn dates_and_deep_pages_are_safe() {
+    let index = corpus();
+    let since = index
+        .search(&SearchQuery {
+            published_from: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(since.total, 1, "only the 2026 notice; an open upper end");
+    let until = index
+        .search(&SearchQuery {
+            published_to: Some(Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap()),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(until.total, 7);
+    let far = index
+        .search(&SearchQuery {
+            published_from: Some(chrono::DateTime::<Utc>::MAX_UTC),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(far.total, 0);
+    assert!(
+        index
+            .search(&SearchQuery {
+                offset: usize::MAX,
+                limit: 10,
+                ..SearchQuery::default()
+            })
+            .is_err()
+    );
+    let punctuated = ids(&index, text("长者 - *"));
+    assert!(punctuated.contains(&"elder".to_owned()), "{punctuated:?}");
+}
+
+#[test]
 fn removed_documents_disappear() {
     let index = corpus();
     index.remove(Kind::Organisation, "elder").unwrap();

@@ -130,6 +130,9 @@ mod tests {
         let sent = sent.lock().unwrap();
         assert_eq!(sent.len(), 2);
         assert_eq!(sent[0], email);
-        assert_eq!(sent[0].message_id, sent[1].message_id, "a repeated send keeps its Message-ID");
+        assert_eq!(
+            sent[0].message_id, sent[1].message_id,
+            "a repeated send keeps its Message-ID"
+        );
     }
 }

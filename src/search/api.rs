@@ -156,7 +156,14 @@ impl SearchApi {
         let results = tokio::task::spawn_blocking(move || service.index.search(&query))
             .await
             .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+            .map_err(|error| match error {
+                search_index::SearchError::OffsetTooLarge(limit) => ApiError::field(
+                    "cursor",
+                    "too_deep",
+                    format!("results beyond {limit} are not paged; narrow the query"),
+                ),
+                other => ApiError::internal(other),
+            })?;
         let shown = offset + results.hits.len();
         let next_cursor = (shown < results.total).then(|| {
             use base64::Engine;

@@ -128,6 +128,10 @@ impl SearchService {
         self.ready.store(ready, Ordering::SeqCst);
     }
 
+    fn request_rebuild(&self) {
+        self.needs_rebuild.store(true, Ordering::SeqCst);
+    }
+
     fn take_rebuild_request(&self) -> bool {
         self.needs_rebuild.swap(false, Ordering::SeqCst)
     }

@@ -169,14 +169,14 @@ impl Tailer {
     /// Rebuilds when the index needs it, then follows the log until `shutdown` resolves.
     pub async fn run_until(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        if self.service.take_rebuild_request()
-            && let Err(error) = self.rebuild().await
-        {
-            warn!(%error, "search index rebuild failed; will retry from the log");
-            self.service.set_ready(true);
-        }
         loop {
-            if let Err(error) = self.tick().await {
+            // A rebuild that failed is tried again before anything else is applied.
+            if self.service.take_rebuild_request()
+                && let Err(error) = self.rebuild().await
+            {
+                warn!(%error, "search index rebuild failed; will retry");
+                self.service.request_rebuild();
+            } else if let Err(error) = self.tick().await {
                 warn!(%error, "search index update failed; will retry");
             }
             tokio::select! {
