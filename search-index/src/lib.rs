@@ -66,6 +66,9 @@ pub struct SearchDocument {
     pub published: Option<DateTime<Utc>>,
     /// Where the public reads it.
     pub url: String,
+    /// The publication year as the publisher counts it (its time zone); from `published` in UTC
+    /// when not given.
+    pub year: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -251,7 +254,11 @@ impl SearchIndex {
             out.add_text(fields.service_area, area);
         }
         if let Some(published) = document.published {
-            out.add_text(fields.year, published.format("%Y").to_string());
+            let year = document
+                .year
+                .clone()
+                .unwrap_or_else(|| published.format("%Y").to_string());
+            out.add_text(fields.year, year);
             out.add_date(
                 fields.published,
                 TantivyDateTime::from_timestamp_secs(published.timestamp()),

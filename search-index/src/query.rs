@@ -389,7 +389,7 @@ impl SearchIndex {
         for name in FACETS {
             request.insert(
                 name.to_owned(),
-                serde_json::json!({ "terms": { "field": name, "size": 100 } }),
+                serde_json::json!({ "terms": { "field": name, "size": 1000 } }),
             );
         }
         let aggregations: Aggregations = serde_json::from_value(serde_json::Value::Object(request))

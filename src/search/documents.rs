@@ -32,6 +32,17 @@ impl TenantDirectory {
             .unwrap_or_default()
     }
 
+    /// The year of an instant in the tenant's time zone.
+    fn local_year(&self, id: Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.tenants
+            .get(&id)
+            .and_then(|tenant| tenant.time_zone.parse::<chrono_tz::Tz>().ok())
+            .map_or_else(
+                || at.format("%Y").to_string(),
+                |zone| at.with_timezone(&zone).format("%Y").to_string(),
+            )
+    }
+
     fn path(&self, id: Uuid) -> Vec<String> {
         self.tenants
             .get(&id)
@@ -74,6 +85,9 @@ pub fn organisation_document(
         category: None,
         published: model.registered_at.or(Some(model.created_at)),
         url: format!("/orgs/{}", model.uscc),
+        year: model
+            .registered_at
+            .map(|at| tenants.local_year(model.tenant_id, at)),
     }
 }
 
@@ -87,6 +101,7 @@ pub fn disclosure_document(model: &disclosure::Model, tenants: &TenantDirectory)
         body: model.body.clone(),
         category: Some(model.category.clone()),
         published: Some(model.published_at),
+        year: Some(tenants.local_year(model.tenant_id, model.published_at)),
         url: format!("/disclosures/{}", model.id),
         ..SearchDocument::default()
     }

@@ -135,9 +135,12 @@ impl Tailer {
                     None => self.service.index.remove(kind, id)?,
                 }
             }
-            self.service.index.upsert(&upserts)?;
-            let committer = self.service.clone();
-            tokio::task::spawn_blocking(move || committer.index.commit()).await??;
+            let writer = self.service.clone();
+            tokio::task::spawn_blocking(move || {
+                writer.index.upsert(&upserts)?;
+                writer.index.commit()
+            })
+            .await??;
             self.applied.extend(fresh.iter().map(|row| row.id));
         }
         let highest_seen = rows.last().map_or(self.watermark, |row| row.id);
