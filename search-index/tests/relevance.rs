@@ -31,6 +31,7 @@ fn organisation(
         category: None,
         published: Some(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()),
         url: format!("/orgs/{uscc}"),
+        year: None,
     }
 }
 
