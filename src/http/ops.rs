@@ -22,8 +22,9 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     let statement = sea_orm::Statement::from_string(state.db.get_database_backend(), "SELECT 1");
     let search = match &state.search {
         None => "off",
-        Some(service) if service.is_ready() => "ok",
-        Some(_) => "rebuilding",
+        Some(service) if !service.is_ready() => "rebuilding",
+        Some(service) if !service.is_following() => "stalled",
+        Some(_) => "ok",
     };
     match state.db.execute_raw(statement).await {
         Ok(_) => {

@@ -85,6 +85,14 @@ pub struct SearchService {
     ready: AtomicBool,
     /// Set when the index had to be created or replaced at start.
     needs_rebuild: AtomicBool,
+    /// When the tailer last finished a round (seconds since the epoch), for readiness.
+    heartbeat: std::sync::atomic::AtomicU64,
+}
+
+fn epoch_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 const VERSION_FILE: &str = "schema-version";
@@ -117,7 +125,17 @@ impl SearchService {
             folder: folder.to_path_buf(),
             ready: AtomicBool::new(!needs_rebuild),
             needs_rebuild: AtomicBool::new(needs_rebuild),
+            heartbeat: std::sync::atomic::AtomicU64::new(epoch_seconds()),
         })
+    }
+
+    /// Whether the tailer has finished a round lately (a dead or stuck tailer shows here).
+    pub fn is_following(&self) -> bool {
+        epoch_seconds().saturating_sub(self.heartbeat.load(Ordering::SeqCst)) < 60
+    }
+
+    fn beat(&self) {
+        self.heartbeat.store(epoch_seconds(), Ordering::SeqCst);
     }
 
     pub fn is_ready(&self) -> bool {

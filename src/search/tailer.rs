@@ -181,6 +181,8 @@ impl Tailer {
                 self.service.request_rebuild();
             } else if let Err(error) = self.tick().await {
                 warn!(%error, "search index update failed; will retry");
+            } else {
+                self.service.beat();
             }
             tokio::select! {
                 () = &mut shutdown => return,
