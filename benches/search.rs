@@ -225,6 +225,30 @@ async fn main() {
         }
         rows.push(summarise("tantivy (socorg)", class.name, times, &recalls));
     }
+    for class in &classes {
+        let mut times = Vec::new();
+        let mut recalls = Vec::new();
+        for query in &class.queries {
+            let started = Instant::now();
+            let results = index
+                .search(&SearchQuery {
+                    text: query.clone(),
+                    kinds: vec![Kind::Organisation],
+                    limit: 10,
+                    without_facets: true,
+                    ..SearchQuery::default()
+                })
+                .unwrap();
+            times.push(started.elapsed());
+            let found: Vec<usize> = results
+                .hits
+                .iter()
+                .filter_map(|hit| hit.id.parse().ok())
+                .collect();
+            recalls.push(recall(&found, &truth(&samples, query)));
+        }
+        rows.push(summarise("tantivy, no facets", class.name, times, &recalls));
+    }
 
     // SQLite FTS5 trigram, LIKE for what trigrams cannot match
     let sqlite = Database::connect("sqlite::memory:").await.unwrap();

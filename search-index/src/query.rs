@@ -48,6 +48,8 @@ pub struct SearchQuery {
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
+    /// Skip the facet counts (they cost a pass over every match).
+    pub without_facets: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -343,7 +345,11 @@ impl SearchIndex {
             let document: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&document, score, snippets.as_ref()));
         }
-        let facets = self.facets(&searcher, &full)?;
+        let facets = if query.without_facets {
+            Facets::new()
+        } else {
+            self.facets(&searcher, &full)?
+        };
         Ok(SearchResults {
             total,
             hits,

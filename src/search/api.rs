@@ -97,6 +97,8 @@ impl SearchApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
         sort: Query<Option<SortParam>>,
+        /// `false` skips the facet counts, for faster answers.
+        facets: Query<Option<bool>>,
         limit: Query<Option<u32>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<SearchResponse>> {
@@ -151,6 +153,7 @@ impl SearchApi {
             },
             offset,
             limit: usize::try_from(page.limit).unwrap_or(20),
+            without_facets: facets.0 == Some(false),
         };
         let service = service.clone();
         let results = tokio::task::spawn_blocking(move || service.index.search(&query))
