@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::{
-    DateTime as TantivyDateTime, DocAddress, Order, Searcher, TantivyDocument, Term,
+    DateTime as TantivyDateTime, DocAddress, Order, TantivyDocument, Term,
     aggregation::{
         AggContextParams, AggregationCollector, AggregationLimitsGuard, agg_req::Aggregations,
     },
@@ -313,25 +313,38 @@ impl SearchIndex {
         clauses.extend(self.filters(query));
         let full = BooleanQuery::new(clauses);
         let limit = query.limit.clamp(1, 200);
-        let addresses: Vec<(f32, DocAddress)> = match query.sort {
+        // One pass over the matches: the page, the count and the facets together.
+        let aggregations = if query.without_facets {
+            None
+        } else {
+            Some(self.facet_collector()?)
+        };
+        let (addresses, total, aggregated): (Vec<(f32, DocAddress)>, usize, _) = match query.sort {
             Sort::Relevance => searcher.search(
                 &full,
-                &TopDocs::with_limit(limit)
-                    .and_offset(query.offset)
-                    .order_by_score(),
-            )?,
-            Sort::Date => searcher
-                .search(
-                    &full,
-                    &TopDocs::with_limit(limit)
+                &(
+                    TopDocs::with_limit(limit)
                         .and_offset(query.offset)
-                        .order_by_fast_field::<TantivyDateTime>("published", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(_, address)| (0.0, address))
-                .collect(),
+                        .order_by_score(),
+                    Count,
+                    aggregations,
+                ),
+            )?,
+            Sort::Date => {
+                let (top, total, aggregated) = searcher.search(
+                    &full,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(query.offset)
+                            .order_by_fast_field::<TantivyDateTime>("published", Order::Desc),
+                        Count,
+                        aggregations,
+                    ),
+                )?;
+                let addresses = top.into_iter().map(|(_, address)| (0.0, address)).collect();
+                (addresses, total, aggregated)
+            }
         };
-        let total = searcher.search(&full, &Count)?;
         let snippets = match &text_query {
             Some(text_query) => Some(SnippetGenerator::create(
                 &searcher,
@@ -345,10 +358,9 @@ impl SearchIndex {
             let document: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&document, score, snippets.as_ref()));
         }
-        let facets = if query.without_facets {
-            Facets::new()
-        } else {
-            self.facets(&searcher, &full)?
+        let facets = match aggregated {
+            Some(results) => facets_from(&results)?,
+            None => Facets::new(),
         };
         Ok(SearchResults {
             total,
@@ -390,7 +402,7 @@ impl SearchIndex {
         }
     }
 
-    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets, SearchError> {
+    fn facet_collector(&self) -> Result<AggregationCollector, SearchError> {
         let mut request = serde_json::Map::new();
         for name in FACETS {
             request.insert(
@@ -404,30 +416,31 @@ impl SearchIndex {
             AggregationLimitsGuard::default(),
             self.index.tokenizers().clone(),
         );
-        let collector = AggregationCollector::from_aggs(aggregations, context);
-        let results = searcher.search(query, &collector)?;
-        let value = serde_json::to_value(&results)
-            .map_err(|error| tantivy::TantivyError::InvalidArgument(error.to_string()))?;
-        let mut facets = Facets::new();
-        for name in FACETS {
-            let mut counts = BTreeMap::new();
-            for bucket in value[name]["buckets"].as_array().into_iter().flatten() {
-                let key = match (&bucket["key_as_string"], &bucket["key"]) {
-                    (serde_json::Value::String(text), _) if name == "published_year" => {
-                        text.chars().take(4).collect()
-                    }
-                    (_, serde_json::Value::String(text)) => text.clone(),
-                    (_, other) => other.to_string(),
-                };
-                let count = bucket["doc_count"].as_u64().unwrap_or(0);
-                if count > 0 {
-                    counts.insert(key, count);
-                }
-            }
-            facets.insert(name.to_owned(), counts);
-        }
-        Ok(facets)
+        Ok(AggregationCollector::from_aggs(aggregations, context))
     }
+}
+
+fn facets_from(
+    results: &tantivy::aggregation::agg_result::AggregationResults,
+) -> Result<Facets, SearchError> {
+    let value = serde_json::to_value(results)
+        .map_err(|error| tantivy::TantivyError::InvalidArgument(error.to_string()))?;
+    let mut facets = Facets::new();
+    for name in FACETS {
+        let mut counts = BTreeMap::new();
+        for bucket in value[name]["buckets"].as_array().into_iter().flatten() {
+            let key = match &bucket["key"] {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let count = bucket["doc_count"].as_u64().unwrap_or(0);
+            if count > 0 {
+                counts.insert(key, count);
+            }
+        }
+        facets.insert(name.to_owned(), counts);
+    }
+    Ok(facets)
 }
 
 fn escape(text: &str) -> String {
