@@ -237,18 +237,21 @@ impl SearchIndex {
     fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
         let fields = &self.fields;
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let bigrams = analysis::bigrams(text);
-        let words = analysis::words(&self.index, text);
-        for query in [
-            phrase(fields.title_bigrams, &bigrams),
-            phrase(fields.body_bigrams, &bigrams),
-            any_word(fields.title, &words),
-            any_word(fields.body, &words),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            any.push((Occur::Should, query));
+        // The term or any of its synonyms.
+        for variant in variants(text) {
+            let bigrams = analysis::bigrams(&variant);
+            let words = analysis::words(&self.index, &variant);
+            for query in [
+                phrase(fields.title_bigrams, &bigrams),
+                phrase(fields.body_bigrams, &bigrams),
+                any_word(fields.title, &words),
+                any_word(fields.body, &words),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                any.push((Occur::Should, query));
+            }
         }
         any.push((Occur::Should, term(fields.name_initials, text)));
         Box::new(BooleanQuery::new(any))

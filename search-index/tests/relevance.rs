@@ -202,6 +202,12 @@ fn every_term_of_a_query_must_be_found() {
         "罗湖's club has 长者 but not 福田: {results:?}"
     );
     assert!(!results.contains(&"youth".to_owned()), "{results:?}");
+    let abbreviated = ids(&index, text("社工 福田"));
+    assert_eq!(
+        abbreviated.first().map(String::as_str),
+        Some("social-work"),
+        "synonyms apply per term: {abbreviated:?}"
+    );
 }
 
 #[test]
