@@ -176,6 +176,18 @@ async fn registration_to_deregistration(backend: Backend) {
         .await
         .assert_problem(StatusCode::PRECONDITION_FAILED, "version_mismatch");
 
+    let mut moved = complete_fields("深圳市福田区长者关爱服务中心");
+    moved["tenant"] = json!("luohu");
+    let moved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/registrations/{id}"),
+            Some(&applicant),
+            Some(moved),
+        )
+        .await;
+    moved.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(moved.body["errors"][0]["code"], "immutable");
     let charter = upload_charter(app, &applicant, &id).await;
     assert_eq!(charter.status, StatusCode::OK, "{}", charter.text);
     let charter_id = charter.body["charter_document_id"]

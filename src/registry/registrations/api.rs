@@ -153,19 +153,15 @@ impl RegistrationApi {
         let tenant = body.0.tenant.clone();
         let fields = RegistrationFields::try_from(body.0)?;
         let version = parse_if_match(if_match.0)?;
-        if let Some(slug) = tenant {
-            let current = service::get_registration(&self.state, &principal, id.0).await?;
-            let tenant = crate::tenants::service::get_tenant(&self.state, &slug).await?;
-            if tenant.id() != current.tenant_id {
-                return Err(ApiError::field(
-                    "tenant",
-                    "immutable",
-                    "an application cannot move to another tenant",
-                ));
-            }
-        }
-        let model =
-            service::update_registration(&self.state, &principal, id.0, fields, version).await?;
+        let model = service::update_registration(
+            &self.state,
+            &principal,
+            id.0,
+            tenant.as_deref(),
+            fields,
+            version,
+        )
+        .await?;
         Ok(Json(model.into()))
     }
 

@@ -203,16 +203,25 @@ pub async fn get_registration(
     Ok(visible(state, principal, id).await?.0)
 }
 
-/// Replaces the applicant's fields of a draft or returned application.
+/// Replaces the applicant's fields of a draft or returned application. A tenant named in the
+/// request must be the application's own: an application never moves.
 pub async fn update_registration(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
+    tenant_slug: Option<&str>,
     fields: RegistrationFields,
     expected_version: Option<i32>,
 ) -> Result<application::Model, ApiError> {
     let (mut model, tenant, standing) = visible(state, principal, id).await?;
     require_applicant(&standing)?;
+    if tenant_slug.is_some_and(|slug| slug != tenant.model.slug) {
+        return Err(ApiError::field(
+            "tenant",
+            "immutable",
+            "an application cannot move to another tenant",
+        ));
+    }
     if !status_of(&model).is_editable() {
         return Err(ApiError::invalid_transition(
             "application",
