@@ -268,62 +268,72 @@ async fn main() {
             .unwrap();
     }
     sqlite.execute_unprepared("COMMIT").await.unwrap();
-    for class in &classes {
-        let mut times = Vec::new();
-        let mut recalls = Vec::new();
-        for query in &class.queries {
-            let short = query
-                .split_whitespace()
-                .any(|term| term.chars().count() < 3);
-            let (sql, values): (String, Vec<sea_orm::Value>) = if short {
-                let clauses: Vec<String> = query
+    for (ranked, engine) in [
+        (false, "SQLite FTS5 trigram, first 10"),
+        (true, "SQLite FTS5 trigram, ranked + count"),
+    ] {
+        // Ranked: what a search page needs, like socorg's answer: the best ten and the total.
+        let (select, order_like, order_match) = if ranked {
+            (
+                "SELECT rowid, count(*) OVER () AS total",
+                " ORDER BY length(name), rowid",
+                " ORDER BY rank",
+            )
+        } else {
+            ("SELECT rowid", "", "")
+        };
+        for class in &classes {
+            let mut times = Vec::new();
+            let mut recalls = Vec::new();
+            for query in &class.queries {
+                let short = query
                     .split_whitespace()
-                    .map(|_| "name LIKE ?".to_owned())
-                    .collect();
-                (
-                    format!(
-                        "SELECT rowid FROM names WHERE {} LIMIT 10",
-                        clauses.join(" AND ")
-                    ),
-                    query
+                    .any(|term| term.chars().count() < 3);
+                let (sql, values): (String, Vec<sea_orm::Value>) = if short {
+                    let clauses: Vec<String> = query
                         .split_whitespace()
-                        .map(|term| format!("%{term}%").into())
-                        .collect(),
-                )
-            } else {
-                let expression = query
-                    .split_whitespace()
-                    .map(|term| format!("\"{term}\""))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                (
-                    "SELECT rowid FROM names WHERE names MATCH ? LIMIT 10".to_owned(),
-                    vec![expression.into()],
-                )
-            };
-            let started = Instant::now();
-            let rows_found = sqlite
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Sqlite,
-                    &sql,
-                    values,
-                ))
-                .await
-                .unwrap();
-            times.push(started.elapsed());
-            let found: Vec<usize> = rows_found
-                .iter()
-                .filter_map(|row| row.try_get::<i64>("", "rowid").ok())
-                .map(|id| id as usize)
-                .collect();
-            recalls.push(recall(&found, &truth(&samples, query)));
+                        .map(|_| "name LIKE ?".to_owned())
+                        .collect();
+                    (
+                        format!(
+                            "{select} FROM names WHERE {}{order_like} LIMIT 10",
+                            clauses.join(" AND ")
+                        ),
+                        query
+                            .split_whitespace()
+                            .map(|term| format!("%{term}%").into())
+                            .collect(),
+                    )
+                } else {
+                    let expression = query
+                        .split_whitespace()
+                        .map(|term| format!("\"{term}\""))
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                    (
+                        format!("{select} FROM names WHERE names MATCH ?{order_match} LIMIT 10"),
+                        vec![expression.into()],
+                    )
+                };
+                let started = Instant::now();
+                let rows_found = sqlite
+                    .query_all_raw(Statement::from_sql_and_values(
+                        DbBackend::Sqlite,
+                        &sql,
+                        values,
+                    ))
+                    .await
+                    .unwrap();
+                times.push(started.elapsed());
+                let found: Vec<usize> = rows_found
+                    .iter()
+                    .filter_map(|row| row.try_get::<i64>("", "rowid").ok())
+                    .map(|id| id as usize)
+                    .collect();
+                recalls.push(recall(&found, &truth(&samples, query)));
+            }
+            rows.push(summarise(engine, class.name, times, &recalls));
         }
-        rows.push(summarise(
-            "SQLite FTS5 trigram",
-            class.name,
-            times,
-            &recalls,
-        ));
     }
 
     // PostgreSQL pg_trgm
@@ -354,40 +364,57 @@ async fn main() {
                 .unwrap();
         }
         postgres.execute_unprepared("CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops); ANALYZE names; SET plan_cache_mode = force_custom_plan").await.unwrap();
-        for class in &classes {
-            let mut times = Vec::new();
-            let mut recalls = Vec::new();
-            for query in &class.queries {
-                let terms: Vec<&str> = query.split_whitespace().collect();
-                let clauses: Vec<String> = (1..=terms.len())
-                    .map(|position| format!("name LIKE ${position}"))
-                    .collect();
-                let sql = format!(
-                    "SELECT id FROM names WHERE {} LIMIT 10",
-                    clauses.join(" AND ")
-                );
-                let values: Vec<sea_orm::Value> = terms
-                    .iter()
-                    .map(|term| format!("%{term}%").into())
-                    .collect();
-                let started = Instant::now();
-                let found_rows = postgres
-                    .query_all_raw(Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        &sql,
-                        values,
-                    ))
-                    .await
-                    .unwrap();
-                times.push(started.elapsed());
-                let found: Vec<usize> = found_rows
-                    .iter()
-                    .filter_map(|row| row.try_get::<i64>("", "id").ok())
-                    .map(|id| id as usize)
-                    .collect();
-                recalls.push(recall(&found, &truth(&samples, query)));
+        for (ranked, engine) in [
+            (false, "PostgreSQL pg_trgm, first 10"),
+            (true, "PostgreSQL pg_trgm, ranked + count"),
+        ] {
+            for class in &classes {
+                let mut times = Vec::new();
+                let mut recalls = Vec::new();
+                for query in &class.queries {
+                    let terms: Vec<&str> = query.split_whitespace().collect();
+                    let clauses: Vec<String> = (1..=terms.len())
+                        .map(|position| format!("name LIKE ${position}"))
+                        .collect();
+                    let sql = if ranked {
+                        format!(
+                            "SELECT id, count(*) OVER () AS total FROM names WHERE {} \
+                         ORDER BY similarity(name, ${}) DESC, id LIMIT 10",
+                            clauses.join(" AND "),
+                            terms.len() + 1
+                        )
+                    } else {
+                        format!(
+                            "SELECT id FROM names WHERE {} LIMIT 10",
+                            clauses.join(" AND ")
+                        )
+                    };
+                    let mut values: Vec<sea_orm::Value> = terms
+                        .iter()
+                        .map(|term| format!("%{term}%").into())
+                        .collect();
+                    if ranked {
+                        values.push(query.clone().into());
+                    }
+                    let started = Instant::now();
+                    let found_rows = postgres
+                        .query_all_raw(Statement::from_sql_and_values(
+                            DbBackend::Postgres,
+                            &sql,
+                            values,
+                        ))
+                        .await
+                        .unwrap();
+                    times.push(started.elapsed());
+                    let found: Vec<usize> = found_rows
+                        .iter()
+                        .filter_map(|row| row.try_get::<i64>("", "id").ok())
+                        .map(|id| id as usize)
+                        .collect();
+                    recalls.push(recall(&found, &truth(&samples, query)));
+                }
+                rows.push(summarise(engine, class.name, times, &recalls));
             }
-            rows.push(summarise("PostgreSQL pg_trgm", class.name, times, &recalls));
         }
         postgres.close().await.unwrap();
         admin

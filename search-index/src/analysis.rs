@@ -306,7 +306,7 @@ pub fn words(index: &Index, text: &str) -> Vec<String> {
     let mut words = Vec::new();
     while stream.advance() {
         let token = stream.token();
-        if !token.text.trim().is_empty() && !words.contains(&token.text) {
+        if token.text.chars().any(char::is_alphanumeric) && !words.contains(&token.text) {
             words.push(token.text.clone());
         }
     }

@@ -5,6 +5,7 @@
 //! feeds documents in and asks questions.
 
 pub mod analysis;
+mod facets;
 mod pinyin;
 mod query;
 pub mod schema;
@@ -17,7 +18,8 @@ use tantivy::{
     Term, directory::MmapDirectory,
 };
 
-pub use query::{Facets, Hit, MAX_OFFSET, SearchQuery, SearchResults, Sort};
+pub use facets::Facets;
+pub use query::{Hit, MAX_OFFSET, SearchQuery, SearchResults, Sort};
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
 

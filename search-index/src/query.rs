@@ -1,22 +1,20 @@
 //! Questions to the index. The user's text is only ever text: it is analysed into terms and
 //! phrases here, never handed to a query language, so no input can make a query fail.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::{
     DateTime as TantivyDateTime, DocAddress, Order, TantivyDocument, Term,
-    aggregation::{
-        AggContextParams, AggregationCollector, AggregationLimitsGuard, agg_req::Aggregations,
-    },
     collector::{Count, TopDocs},
     query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery},
     schema::{Field, IndexRecordOption, Value},
     snippet::SnippetGenerator,
 };
 
-use crate::{Kind, SearchError, SearchIndex, analysis};
+use crate::{
+    Kind, SearchError, SearchIndex, analysis,
+    facets::{FacetCollector, Facets},
+};
 
 /// How deep paging goes; narrow the query to see further.
 pub const MAX_OFFSET: usize = 10_000;
@@ -65,26 +63,12 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Counts per value of each facet, over everything the query matched.
-pub type Facets = BTreeMap<String, BTreeMap<String, u64>>;
-
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
 }
-
-const FACETS: [&str; 8] = [
-    "kind",
-    "tenant",
-    "org_type",
-    "status",
-    "grade",
-    "service_area",
-    "category",
-    "year",
-];
 
 fn term(field: Field, value: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
@@ -124,6 +108,20 @@ fn any_word(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
     )))
 }
 
+/// All of the words; `None` without words.
+fn all_words(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
+    match words {
+        [] => None,
+        [single] => Some(term(field, single)),
+        _ => Some(Box::new(BooleanQuery::new(
+            words
+                .iter()
+                .map(|word| (Occur::Must, term(field, word)))
+                .collect(),
+        ))),
+    }
+}
+
 /// Variants of the text under the synonym list: the text itself first.
 fn variants(text: &str) -> Vec<String> {
     let mut variants = vec![text.to_owned()];
@@ -141,111 +139,110 @@ fn variants(text: &str) -> Vec<String> {
 }
 
 impl SearchIndex {
+    /// The query for the user's text: what it matches, and how the matches rank.
+    ///
+    /// A document matches when it holds every term of the text (as a substring, as all of the
+    /// term's words, or as pinyin), or when the whole text is its code, its pinyin or the
+    /// initials of its name. Ranking clauses are only scored on documents that match, so common
+    /// words of a name ("服务", "中心") rank what is found without widening it.
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
         let fields = &self.fields;
         let folded: String = analysis::fold(text.trim())
             .chars()
             .take(MAX_QUERY_CHARS)
             .collect();
-        if folded.trim().is_empty() {
-            return None;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let code: String = folded
-            .chars()
-            .filter(|character| !character.is_whitespace())
-            .collect();
-        if code.len() == 18
-            && code
-                .chars()
-                .all(|character| character.is_ascii_alphanumeric())
-        {
-            clauses.push((
-                Occur::Should,
-                boosted(term(fields.uscc, &code.to_ascii_uppercase()), 200.0),
-            ));
-        }
-        for (rank, variant) in variants(&folded).iter().enumerate() {
-            let weight = if rank == 0 { 1.0 } else { 0.6 };
-            let compact: String = variant.split_whitespace().collect();
-            clauses.push((
-                Occur::Should,
-                boosted(term(fields.name_exact, variant), 40.0 * weight),
-            ));
-            clauses.push((
-                Occur::Should,
-                boosted(term(fields.name_prefix, &compact), 12.0 * weight),
-            ));
-            let words = analysis::words(&self.index, variant);
-            let bigrams = analysis::bigrams(variant);
-            if let Some(query) = phrase(fields.title_bigrams, &bigrams) {
-                clauses.push((Occur::Should, boosted(query, 6.0 * weight)));
-            }
-            if let Some(query) = any_word(fields.title, &words) {
-                clauses.push((Occur::Should, boosted(query, 2.0 * weight)));
-            }
-            if let Some(query) = phrase(fields.body_bigrams, &bigrams) {
-                clauses.push((Occur::Should, boosted(query, 1.0 * weight)));
-            }
-            if let Some(query) = any_word(fields.body, &words) {
-                clauses.push((Occur::Should, boosted(query, 0.5 * weight)));
-            }
-        }
-        // Latin letters only: pinyin syllables in any order, or the initials.
-        let latin: Vec<&str> = folded.split_whitespace().collect();
-        if !latin.is_empty()
-            && latin.iter().all(|word| {
-                word.chars()
-                    .all(|character| character.is_ascii_alphabetic())
-            })
-        {
-            if latin.len() == 1 {
-                clauses.push((
-                    Occur::Should,
-                    boosted(term(fields.name_initials, latin[0]), 10.0),
-                ));
-            }
-            let all_syllables: Vec<(Occur, Box<dyn Query>)> = latin
-                .iter()
-                .map(|word| (Occur::Must, term(fields.name_pinyin, word)))
-                .collect();
-            clauses.push((
-                Occur::Should,
-                boosted(Box::new(BooleanQuery::new(all_syllables)), 8.0),
-            ));
-        }
-        let ranking: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-        // Several terms with Chinese among them: each term must be found (all words of the
-        // query, as users expect), and the clauses above rank what is found.
         // Words without letters, digits or ideographs (`-`, `*`) are no terms.
         let terms: Vec<&str> = folded
             .split_whitespace()
             .filter(|term| term.chars().any(char::is_alphanumeric))
             .collect();
-        if terms.len() > 1 && folded.chars().any(analysis::is_cjk) {
-            let mut required: Vec<(Occur, Box<dyn Query>)> = terms
-                .iter()
-                .map(|term| (Occur::Must, self.term_anywhere(term)))
-                .collect();
-            required.push((Occur::Should, ranking));
-            return Some(Box::new(BooleanQuery::new(required)));
+        if terms.is_empty() {
+            return None;
         }
-        Some(ranking)
+        let mut matching: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Should,
+            Box::new(BooleanQuery::new(
+                terms
+                    .iter()
+                    .map(|term| (Occur::Must, self.term_anywhere(term)))
+                    .collect(),
+            )),
+        )];
+        let mut ranking: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let code: String = terms.concat();
+        if code.len() == 18
+            && code
+                .chars()
+                .all(|character| character.is_ascii_alphanumeric())
+        {
+            let query = term(fields.uscc, &code.to_ascii_uppercase());
+            matching.push((Occur::Should, query.box_clone()));
+            ranking.push((Occur::Should, boosted(query, 200.0)));
+        }
+        // Latin letters only: pinyin syllables in any order, or the initials.
+        if terms.iter().all(|word| {
+            word.chars()
+                .all(|character| character.is_ascii_alphabetic())
+        }) {
+            if let [single] = terms.as_slice() {
+                let query = term(fields.name_initials, single);
+                matching.push((Occur::Should, query.box_clone()));
+                ranking.push((Occur::Should, boosted(query, 10.0)));
+            }
+            let all_syllables: Box<dyn Query> = Box::new(BooleanQuery::new(
+                terms
+                    .iter()
+                    .map(|word| (Occur::Must, term(fields.name_pinyin, word)))
+                    .collect(),
+            ));
+            ranking.push((Occur::Should, boosted(all_syllables, 8.0)));
+        }
+        for (rank, variant) in variants(&terms.join(" ")).iter().enumerate() {
+            let weight = if rank == 0 { 1.0 } else { 0.6 };
+            let compact: String = variant.split_whitespace().collect();
+            ranking.push((
+                Occur::Should,
+                boosted(term(fields.name_exact, variant), 40.0 * weight),
+            ));
+            ranking.push((
+                Occur::Should,
+                boosted(term(fields.name_prefix, &compact), 12.0 * weight),
+            ));
+            let words = analysis::words(&self.index, variant);
+            let bigrams = analysis::bigrams(variant);
+            for (query, boost) in [
+                (phrase(fields.title_bigrams, &bigrams), 6.0),
+                (any_word(fields.title, &words), 2.0),
+                (phrase(fields.body_bigrams, &bigrams), 1.0),
+                (any_word(fields.body, &words), 0.5),
+            ] {
+                if let Some(query) = query {
+                    ranking.push((Occur::Should, boosted(query, boost * weight)));
+                }
+            }
+        }
+        Some(Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                boosted(Box::new(BooleanQuery::new(matching)), 0.0),
+            ),
+            (Occur::Should, Box::new(BooleanQuery::new(ranking))),
+        ])))
     }
 
-    /// One term of a query, found anywhere in a document (as words or as a substring).
+    /// One term of a query, found anywhere in a document: as a substring (its bigrams in a
+    /// row), as all of its words, as a pinyin syllable or as initials; or any of its synonyms.
     fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
         let fields = &self.fields;
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // The term or any of its synonyms.
         for variant in variants(text) {
             let bigrams = analysis::bigrams(&variant);
             let words = analysis::words(&self.index, &variant);
             for query in [
                 phrase(fields.title_bigrams, &bigrams),
                 phrase(fields.body_bigrams, &bigrams),
-                any_word(fields.title, &words),
-                any_word(fields.body, &words),
+                all_words(fields.title, &words),
+                all_words(fields.body, &words),
             ]
             .into_iter()
             .flatten()
@@ -254,6 +251,12 @@ impl SearchIndex {
             }
         }
         any.push((Occur::Should, term(fields.name_initials, text)));
+        if text
+            .chars()
+            .all(|character| character.is_ascii_alphabetic())
+        {
+            any.push((Occur::Should, term(fields.name_pinyin, text)));
+        }
         Box::new(BooleanQuery::new(any))
     }
 
@@ -320,7 +323,7 @@ impl SearchIndex {
         let aggregations = if query.without_facets {
             None
         } else {
-            Some(self.facet_collector()?)
+            Some(FacetCollector)
         };
         let (addresses, total, aggregated): (Vec<(f32, DocAddress)>, usize, _) = match query.sort {
             Sort::Relevance => searcher.search(
@@ -349,22 +352,19 @@ impl SearchIndex {
             }
         };
         let snippets = match &text_query {
-            Some(text_query) => Some(SnippetGenerator::create(
+            Some(text_query) if !addresses.is_empty() => Some(SnippetGenerator::create(
                 &searcher,
                 &**text_query,
                 self.fields.body,
             )?),
-            None => None,
+            _ => None,
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&document, score, snippets.as_ref()));
         }
-        let facets = match aggregated {
-            Some(results) => facets_from(&results)?,
-            None => Facets::new(),
-        };
+        let facets = aggregated.unwrap_or_default();
         Ok(SearchResults {
             total,
             hits,
@@ -404,46 +404,6 @@ impl SearchIndex {
             score,
         }
     }
-
-    fn facet_collector(&self) -> Result<AggregationCollector, SearchError> {
-        let mut request = serde_json::Map::new();
-        for name in FACETS {
-            request.insert(
-                name.to_owned(),
-                serde_json::json!({ "terms": { "field": name, "size": 1000 } }),
-            );
-        }
-        let aggregations: Aggregations = serde_json::from_value(serde_json::Value::Object(request))
-            .map_err(|error| tantivy::TantivyError::InvalidArgument(error.to_string()))?;
-        let context = AggContextParams::new(
-            AggregationLimitsGuard::default(),
-            self.index.tokenizers().clone(),
-        );
-        Ok(AggregationCollector::from_aggs(aggregations, context))
-    }
-}
-
-fn facets_from(
-    results: &tantivy::aggregation::agg_result::AggregationResults,
-) -> Result<Facets, SearchError> {
-    let value = serde_json::to_value(results)
-        .map_err(|error| tantivy::TantivyError::InvalidArgument(error.to_string()))?;
-    let mut facets = Facets::new();
-    for name in FACETS {
-        let mut counts = BTreeMap::new();
-        for bucket in value[name]["buckets"].as_array().into_iter().flatten() {
-            let key = match &bucket["key"] {
-                serde_json::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            let count = bucket["doc_count"].as_u64().unwrap_or(0);
-            if count > 0 {
-                counts.insert(key, count);
-            }
-        }
-        facets.insert(name.to_owned(), counts);
-    }
-    Ok(facets)
 }
 
 fn escape(text: &str) -> String {

@@ -1,17 +1,24 @@
 //! Following the change log: batches of changes are re-read from the database and applied, the
-//! index is committed, and only then does the cursor move. On PostgreSQL an id can commit after
-//! a higher one, so the cursor is a watermark below which every id was seen: a gap waits until
-//! its row appears or, after a while, counts as a rolled-back transaction.
+//! index is committed, and only then does the cursor move. The cursor is a watermark below which
+//! every id was seen.
+//!
+//! On PostgreSQL an id can commit after a higher one: a missing id (a gap) belongs to a
+//! transaction that is still open or was rolled back. A gap is fenced: a moment after it is first
+//! seen, the tailer notes the snapshot's `xmax`, above every transaction id assigned so far,
+//! the gap's included. Once the oldest running transaction (`xmin`) has passed the fence, the
+//! gap's transaction has ended; the rows are read after that check, so a commit would be seen,
+//! and a gap still missing was rolled back. A transaction may stay open as long as it likes.
+//! On SQLite writers take turns and ids commit in order, so a gap is never filled later.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet},
     future::Future,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use entities::search_change;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use search_index::Kind;
 use tracing::{info, warn};
 
@@ -23,18 +30,36 @@ use crate::state::AppState;
 
 const BATCH: u64 = 1000;
 const POLL: Duration = Duration::from_millis(300);
-/// How long a gap in the ids may stay open before it counts as a rolled-back transaction.
-const GAP_PATIENCE: Duration = Duration::from_secs(30);
+/// How long after a gap is first seen its fence is set. A transaction takes its id from the
+/// sequence a moment before it is assigned a transaction id; the fence must be above both.
+const FENCE_DELAY: Duration = Duration::from_secs(1);
 /// Changes this far below the rebuild's starting point are applied again after a rebuild, for
 /// transactions that were still committing while it read the database.
 const REBUILD_OVERLAP: i64 = 1000;
+
+/// A missing id and what it waits for.
+struct Gap {
+    seen: Instant,
+    /// The `xmax` of a snapshot taken `FENCE_DELAY` after the gap was seen.
+    fence: Option<i64>,
+}
+
+/// What PostgreSQL's current snapshot says of running transactions.
+#[derive(Clone, Copy, Debug)]
+struct Snapshot {
+    /// The oldest transaction still running.
+    xmin: i64,
+    /// One above the newest transaction id assigned.
+    xmax: i64,
+}
 
 pub struct Tailer {
     state: AppState,
     service: Arc<SearchService>,
     watermark: i64,
-    applied: BTreeSet<i64>,
-    gaps: HashMap<i64, Instant>,
+    /// The highest id read from the log; ids between the watermark and this are applied or gaps.
+    seen_through: i64,
+    gaps: BTreeMap<i64, Gap>,
     /// Rebuild requests up to this id are satisfied by the last rebuild.
     rebuilt_through: i64,
 }
@@ -46,8 +71,8 @@ impl Tailer {
             state,
             service,
             watermark,
-            applied: BTreeSet::new(),
-            gaps: HashMap::new(),
+            seen_through: watermark,
+            gaps: BTreeMap::new(),
             rebuilt_through: watermark,
         }
     }
@@ -87,7 +112,7 @@ impl Tailer {
         tokio::task::spawn_blocking(move || committer.index.commit()).await??;
         self.watermark = (high - REBUILD_OVERLAP).max(0);
         self.rebuilt_through = high;
-        self.applied.clear();
+        self.seen_through = self.watermark;
         self.gaps.clear();
         self.service.store_cursor(self.watermark)?;
         self.service.set_ready(true);
@@ -99,34 +124,69 @@ impl Tailer {
         Ok(count)
     }
 
-    /// Applies what the log holds beyond the watermark; returns how many changes were applied.
+    /// Every id at or below this has been applied or is known never to commit.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// The running transactions, on PostgreSQL; `None` on SQLite.
+    async fn snapshot(&self) -> anyhow::Result<Option<Snapshot>> {
+        if !crate::db::is_postgres(&self.state.db) {
+            return Ok(None);
+        }
+        let row = self
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+                 pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax",
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no snapshot"))?;
+        Ok(Some(Snapshot {
+            xmin: row.try_get("", "xmin")?,
+            xmax: row.try_get("", "xmax")?,
+        }))
+    }
+
+    /// Applies what the log holds beyond what was read, and gaps that have since committed;
+    /// returns how many changes were applied.
     pub async fn tick(&mut self) -> anyhow::Result<usize> {
-        let rows = search_change::Entity::find()
-            .filter(search_change::Column::Id.gt(self.watermark))
+        // Taken before the rows are read: a transaction that ended before it is seen below.
+        let snapshot = self.snapshot().await?;
+        let mut rows = search_change::Entity::find()
+            .filter(search_change::Column::Id.gt(self.seen_through))
             .order_by_asc(search_change::Column::Id)
             .limit(BATCH)
             .all(&self.state.db)
             .await?;
-        let fresh: Vec<&search_change::Model> = rows
-            .iter()
-            .filter(|row| !self.applied.contains(&row.id))
-            .collect();
-        if fresh
+        let read_through = rows.last().map_or(self.seen_through, |row| row.id);
+        if !self.gaps.is_empty() {
+            let waiting: Vec<i64> = self.gaps.keys().copied().take(BATCH as usize).collect();
+            rows.extend(
+                search_change::Entity::find()
+                    .filter(search_change::Column::Id.is_in(waiting))
+                    .all(&self.state.db)
+                    .await?,
+            );
+        }
+        if rows
             .iter()
             .any(|row| row.kind == super::REBUILD && row.id > self.rebuilt_through)
         {
             // `socorg reindex` asked this node to rebuild; the rebuild covers everything so far.
             self.rebuild().await?;
-            return Ok(fresh.len());
+            return Ok(rows.len());
         }
-        if !fresh.is_empty() {
-            let mut latest: BTreeMap<(String, String), ()> = BTreeMap::new();
-            for row in &fresh {
-                latest.insert((row.kind.clone(), row.object_id.clone()), ());
-            }
+        if !rows.is_empty() {
+            let latest: BTreeSet<(&str, &str)> = rows
+                .iter()
+                .map(|row| (row.kind.as_str(), row.object_id.as_str()))
+                .collect();
             let tenants = TenantDirectory::load(&self.state.db).await?;
             let mut upserts = Vec::new();
-            for (kind, id) in latest.keys() {
+            for (kind, id) in latest {
                 let Some(kind) = Kind::parse(kind) else {
                     continue;
                 };
@@ -141,32 +201,46 @@ impl Tailer {
                 writer.index.commit()
             })
             .await??;
-            self.applied.extend(fresh.iter().map(|row| row.id));
         }
-        let highest_seen = rows.last().map_or(self.watermark, |row| row.id);
-        self.advance(highest_seen);
+        let found: BTreeSet<i64> = rows.iter().map(|row| row.id).collect();
+        self.settle(read_through, &found, snapshot);
         self.service.store_cursor(self.watermark)?;
-        Ok(fresh.len())
+        Ok(rows.len())
     }
 
-    fn advance(&mut self, highest_seen: i64) {
-        loop {
-            let next = self.watermark + 1;
-            if self.applied.remove(&next) {
-                self.watermark = next;
-                self.gaps.remove(&next);
-                continue;
+    /// Records the gaps below what was read, drops those filled or ended, and moves the
+    /// watermark up to the first gap still open.
+    fn settle(&mut self, read_through: i64, found: &BTreeSet<i64>, snapshot: Option<Snapshot>) {
+        self.gaps.retain(|id, _| !found.contains(id));
+        if let Some(snapshot) = snapshot {
+            let now = Instant::now();
+            for id in self.seen_through + 1..read_through {
+                if !found.contains(&id) {
+                    self.gaps.insert(
+                        id,
+                        Gap {
+                            seen: now,
+                            fence: None,
+                        },
+                    );
+                }
             }
-            if next >= highest_seen {
-                return;
-            }
-            let since = *self.gaps.entry(next).or_insert_with(Instant::now);
-            if since.elapsed() < GAP_PATIENCE {
-                return;
-            }
-            self.gaps.remove(&next);
-            self.watermark = next;
+            // Every gap is timed and fenced, not only the first.
+            self.gaps.retain(|_, gap| {
+                if gap.fence.is_none() && gap.seen.elapsed() >= FENCE_DELAY {
+                    gap.fence = Some(snapshot.xmax);
+                }
+                // Kept until the transaction that took the id has ended without committing it.
+                gap.fence.is_none_or(|fence| snapshot.xmin < fence)
+            });
         }
+        // SQLite: writers take turns and ids commit in order, so no gap is ever filled later.
+        self.seen_through = read_through;
+        self.watermark = self
+            .gaps
+            .keys()
+            .next()
+            .map_or(self.seen_through, |first| first - 1);
     }
 
     /// Rebuilds when the index needs it, then follows the log until `shutdown` resolves.

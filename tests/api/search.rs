@@ -282,3 +282,110 @@ async fn reindex_rebuilds_or_asks_the_running_server() {
         "{printed}"
     );
 }
+
+/// Drives a private tailer over its own index, one round at a time, until `done` holds.
+async fn tick_until(
+    tailer: &mut socorg::search::tailer::Tailer,
+    patience: Duration,
+    done: impl Fn(&socorg::search::tailer::Tailer) -> bool,
+) {
+    let deadline = Instant::now() + patience;
+    while !done(tailer) && Instant::now() < deadline {
+        tailer.tick().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn append_change(db: &impl sea_orm::ConnectionTrait, object_id: &str) -> i64 {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "INSERT INTO search_changes (kind, object_id, created_at) \
+                 VALUES ('organisation', '{object_id}', now()) RETURNING id"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "id").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_takes() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use socorg::search::{SearchService, tailer::Tailer};
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    socorg::demo::load(&app.state, 5).await.unwrap();
+    let owner = app.owner_connection().await;
+    let ids: Vec<String> = owner
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT id::text AS id FROM organisations WHERE status = 'registered' \
+             ORDER BY id LIMIT 2",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "id").unwrap())
+        .collect();
+    let folder = tempfile::tempdir().unwrap();
+    let service = std::sync::Arc::new(SearchService::open(folder.path()).unwrap());
+    assert!(service.index.try_acquire_writer().unwrap());
+    let mut tailer = Tailer::new(app.state.clone(), service.clone());
+    tailer.rebuild().await.unwrap();
+    tick_until(&mut tailer, Duration::from_millis(500), |_| false).await;
+    let found = |text: &str| {
+        service
+            .index
+            .search(&search_index::SearchQuery {
+                text: text.to_owned(),
+                limit: 10,
+                ..search_index::SearchQuery::default()
+            })
+            .unwrap()
+            .total
+    };
+
+    // A slow transaction renames an organisation and takes an id; a quick one takes the next.
+    let slow = owner.begin().await.unwrap();
+    slow.execute_unprepared(&format!(
+        "UPDATE organisations SET name = '迟到提交测试协会' WHERE id = '{}'",
+        ids[0]
+    ))
+    .await
+    .unwrap();
+    let late = append_change(&slow, &ids[0]).await;
+    let quick = append_change(&owner, &ids[1]).await;
+    assert!(quick > late);
+    // Well past the moment a gap is fenced, the open transaction still holds the watermark.
+    tick_until(&mut tailer, Duration::from_secs(3), |tailer| {
+        tailer.watermark() >= quick
+    })
+    .await;
+    assert_eq!(tailer.watermark(), late - 1, "the gap is waited for");
+    slow.commit().await.unwrap();
+    tick_until(&mut tailer, Duration::from_secs(15), |tailer| {
+        tailer.watermark() >= quick
+    })
+    .await;
+    assert_eq!(tailer.watermark(), quick);
+    assert_eq!(found("迟到提交"), 1, "the late commit was applied");
+
+    // An id whose transaction rolled back is passed once that transaction has ended.
+    let doomed = owner.begin().await.unwrap();
+    let lost = append_change(&doomed, &ids[0]).await;
+    doomed.rollback().await.unwrap();
+    let after = append_change(&owner, &ids[1]).await;
+    assert!(after > lost);
+    tick_until(&mut tailer, Duration::from_secs(15), |tailer| {
+        tailer.watermark() >= after
+    })
+    .await;
+    assert_eq!(
+        tailer.watermark(),
+        after,
+        "a rolled-back id does not hold the cursor"
+    );
+}

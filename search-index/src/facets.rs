@@ -1,0 +1,113 @@
+//! Facet counts in the same pass as the page and the total: per segment, one counter per term
+//! ordinal of each facet's fast column; the ordinals become strings once, when the segment is
+//! harvested, so the work per matching document is a few array increments.
+
+use std::collections::BTreeMap;
+
+use tantivy::{
+    DocId, Score, SegmentOrdinal, SegmentReader,
+    collector::{Collector, SegmentCollector},
+    columnar::StrColumn,
+};
+
+/// Counts per value of each facet, over everything the query matched.
+pub type Facets = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// The facets counted, by the name of their fast field.
+pub const FACETS: [&str; 8] = [
+    "kind",
+    "tenant",
+    "org_type",
+    "status",
+    "grade",
+    "service_area",
+    "category",
+    "year",
+];
+
+pub struct FacetCollector;
+
+pub struct SegmentFacets {
+    /// Per facet: its column in this segment (absent when no document has a value) and one
+    /// counter per term ordinal.
+    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = SegmentFacets;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentFacets> {
+        let mut columns = Vec::with_capacity(FACETS.len());
+        for name in FACETS {
+            let column = reader.fast_fields().str(name)?;
+            columns.push(column.map(|column| {
+                let counts = vec![0; column.num_terms()];
+                (column, counts)
+            }));
+        }
+        Ok(SegmentFacets { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut merged: Facets = FACETS
+            .iter()
+            .map(|name| ((*name).to_owned(), BTreeMap::new()))
+            .collect();
+        for fruit in fruits {
+            for (name, counts) in fruit {
+                let target = merged.entry(name).or_default();
+                for (value, count) in counts {
+                    *target.entry(value).or_default() += count;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for SegmentFacets {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (column, counts) in self.columns.iter_mut().flatten() {
+            for ordinal in column.ords().values_for_doc(doc) {
+                if let Some(count) = usize::try_from(ordinal)
+                    .ok()
+                    .and_then(|index| counts.get_mut(index))
+                {
+                    *count += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let mut facets = Facets::new();
+        for (name, column) in FACETS.iter().zip(self.columns) {
+            let mut values = BTreeMap::new();
+            if let Some((column, counts)) = column {
+                let mut text = String::new();
+                for (ordinal, count) in counts.into_iter().enumerate() {
+                    if count > 0
+                        && column
+                            .ord_to_str(ordinal as u64, &mut text)
+                            .unwrap_or(false)
+                    {
+                        values.insert(text.clone(), count);
+                    }
+                }
+            }
+            facets.insert((*name).to_owned(), values);
+        }
+        facets
+    }
+}
