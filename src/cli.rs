@@ -19,6 +19,7 @@ use crate::{
     clock::SystemClock,
     config::{Config, Overrides},
     db,
+    registry::bulk::{self, ExportFilter, Format, ImportOptions},
     startup::{self, App},
     types::Email,
     users,
@@ -71,6 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import an existing register from a file (CSV or JSON lines).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Write the register to stdout in the columns `import` reads.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the server runs.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -87,6 +98,36 @@ enum AdminCommand {
         /// Display name (defaults to the part of the e-mail address before the @).
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Check every row, then write all of them in one transaction, or none: bad rows are
+    /// reported by line (the header is line 1) and the command exits with 1.
+    Organisations {
+        /// A CSV file (UTF-8, with or without a byte-order mark) or JSON lines (`.jsonl`).
+        file: PathBuf,
+        /// The tenant whose register receives the organisations.
+        #[arg(long)]
+        tenant: String,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good rows and report the bad ones (the exit status is still 1).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Every organisation (of one tenant and those below it, with `--tenant`).
+    Organisations {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+        format: String,
     },
 }
 
@@ -223,6 +264,86 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+        }
+        Command::Import {
+            command:
+                ImportCommand::Organisations {
+                    file,
+                    tenant,
+                    dry_run,
+                    skip_invalid,
+                },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let format = match file.extension().and_then(|extension| extension.to_str()) {
+                Some("jsonl" | "ndjson") => Some(Format::JsonLines),
+                Some("csv") => Some(Format::Csv),
+                _ => None,
+            };
+            let state = startup::prepare_state(config, clock).await?;
+            let tenant = crate::tenants::service::get_tenant(&state, &tenant)
+                .await
+                .map_err(|error| anyhow::anyhow!("tenant `{tenant}`: {error}"))?;
+            let options = ImportOptions {
+                dry_run,
+                skip_invalid,
+                format,
+            };
+            let report = bulk::import(&state, &tenant, &bytes, options, None)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            audit::seal_pending(&state.db, state.clock.now()).await?;
+            let mut err = std::io::stderr();
+            for error in &report.errors {
+                let column = if error.column.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}:", error.column)
+                };
+                writeln!(
+                    err,
+                    "line {}:{column} {} ({})",
+                    error.line, error.detail, error.code
+                )?;
+            }
+            let verb = if dry_run { "would import" } else { "imported" };
+            let count = if dry_run {
+                report.valid
+            } else {
+                report.imported
+            };
+            writeln!(
+                std::io::stdout(),
+                "{} rows read, {} bad, {verb} {count}",
+                report.rows,
+                report
+                    .errors
+                    .iter()
+                    .map(|error| error.line)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+            )?;
+            if !report.errors.is_empty() {
+                if !skip_invalid && !dry_run {
+                    writeln!(std::io::stdout(), "nothing was written")?;
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Export {
+            command: ExportCommand::Organisations { tenant, format },
+        } => {
+            let state = startup::prepare_state(config, clock).await?;
+            let format = Format::parse(&format).unwrap_or(Format::Csv);
+            let filter = ExportFilter {
+                tenant,
+                ..ExportFilter::default()
+            };
+            let out = std::io::BufWriter::new(std::io::stdout());
+            bulk::export(&state, &filter, format, out)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
         }
         Command::Backup { file } => backup(&config, &file).await?,
     }

@@ -32,3 +32,23 @@ pub fn text(column: impl IntoIden) -> ColumnDef {
 pub fn text_null(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).text().null().take()
 }
+
+pub fn uuid_col(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).uuid().not_null().take()
+}
+
+pub fn uuid_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).uuid().null().take()
+}
+
+pub fn integer(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).integer().not_null().take()
+}
+
+pub fn big_integer(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).big_integer().not_null().take()
+}
+
+pub fn date_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).date().null().take()
+}

@@ -12,6 +12,7 @@ mod m20261129_000002_jobs_mail_documents;
 mod m20261129_000003_registry;
 mod m20261129_000004_unique_corrections;
 mod m20261129_000005_search_changes;
+mod m20261129_000006_registry_operations;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_registry::Migration),
             Box::new(m20261129_000004_unique_corrections::Migration),
             Box::new(m20261129_000005_search_changes::Migration),
+            Box::new(m20261129_000006_registry_operations::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! state, disclosures (the 2009 work plan of the Shenzhen Civil Affairs Bureau among them), and
 //! one account per role. Loading is skipped when the data is already there.
 
+mod operations;
 pub mod vocabulary;
 
 use std::collections::HashSet;
@@ -185,6 +186,7 @@ pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<Demo
     )
     .await?;
     create_applications(&transaction, futian, user_ids[5], own, now).await?;
+    operations::create(&transaction, futian, &registered, user_ids[5], now).await?;
     audit::record(
         &transaction,
         AuditEvent::new(now, "demo", "socorg", "load")

@@ -27,17 +27,23 @@ pub enum Category {
     AbnormalDelisting,
     Deregistration,
     Revocation,
+    AnnualReport,
+    SeriousViolation,
+    IncubationGraduation,
     Policy,
 }
 
 impl Category {
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 10] = [
         Category::Registration,
         Category::Change,
         Category::AbnormalListing,
         Category::AbnormalDelisting,
         Category::Deregistration,
         Category::Revocation,
+        Category::AnnualReport,
+        Category::SeriousViolation,
+        Category::IncubationGraduation,
         Category::Policy,
     ];
 
@@ -49,6 +55,9 @@ impl Category {
             Category::AbnormalDelisting => "abnormal_delisting",
             Category::Deregistration => "deregistration",
             Category::Revocation => "revocation",
+            Category::AnnualReport => "annual_report",
+            Category::SeriousViolation => "serious_violation",
+            Category::IncubationGraduation => "incubation_graduation",
             Category::Policy => "policy",
         }
     }
@@ -67,6 +76,9 @@ impl Category {
             Category::AbnormalDelisting => "移出活动异常名录",
             Category::Deregistration => "注销登记公告",
             Category::Revocation => "撤销登记公告",
+            Category::AnnualReport => "年度报告公示",
+            Category::SeriousViolation => "列入严重违法失信名单",
+            Category::IncubationGraduation => "孵化出壳公告",
             Category::Policy => "政策文件",
         }
     }
@@ -79,6 +91,9 @@ impl Category {
             Category::AbnormalDelisting => "Removed from the abnormal list",
             Category::Deregistration => "Deregistration",
             Category::Revocation => "Revocation",
+            Category::AnnualReport => "Annual report",
+            Category::SeriousViolation => "Listed as a serious violator",
+            Category::IncubationGraduation => "Graduation from incubation",
             Category::Policy => "Policy document",
         }
     }

@@ -11,7 +11,11 @@ use super::queue::{self, Job};
 use crate::{
     accounts::{self, AccountEmailJob},
     documents::{self, DeleteObjectJob},
-    registry::{self, email::RegistrationDecisionJob},
+    registry::{
+        self,
+        annual::sweep::{AbnormalListingEmailJob, RegistryDailyJob},
+        email::RegistrationDecisionJob,
+    },
     state::AppState,
 };
 
@@ -110,6 +114,11 @@ async fn execute(state: &AppState, job: &job::Model) -> anyhow::Result<()> {
         RegistrationDecisionJob::KIND => {
             let payload: RegistrationDecisionJob = serde_json::from_str(&job.payload)?;
             registry::email::send_registration_decision(state, job.id, payload).await
+        }
+        RegistryDailyJob::KIND => registry::annual::sweep::run_daily(state).await,
+        AbnormalListingEmailJob::KIND => {
+            let payload: AbnormalListingEmailJob = serde_json::from_str(&job.payload)?;
+            registry::annual::sweep::send_abnormal_listing(state, job.id, payload).await
         }
         DeleteObjectJob::KIND => {
             let payload: DeleteObjectJob = serde_json::from_str(&job.payload)?;

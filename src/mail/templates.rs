@@ -137,6 +137,14 @@ email_template!(
     { name: String, organisation: String, link: String }
 );
 
+email_template!(
+    abnormal_listed,
+    "email/abnormal_listed/subject.txt",
+    "email/abnormal_listed/body.txt",
+    "email/abnormal_listed/body.html",
+    { organisation: String, code: String, year: i32, link: String }
+);
+
 #[cfg(test)]
 mod tests {
     use super::verify_address;

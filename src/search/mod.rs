@@ -38,6 +38,27 @@ pub async fn record_change(
     Ok(())
 }
 
+/// Logs a change to many objects of one kind at once (bulk imports).
+pub async fn record_changes(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    object_ids: &[impl ToString],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if object_ids.is_empty() {
+        return Ok(());
+    }
+    search_change::Entity::insert_many(object_ids.iter().map(|id| search_change::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.as_str().to_owned()),
+        object_id: Set(id.to_string()),
+        created_at: Set(now),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// The change-log kind that asks every node to rebuild its index.
 pub const REBUILD: &str = "rebuild";
 

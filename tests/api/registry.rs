@@ -18,7 +18,7 @@ crate::on_both_databases!(
 );
 
 /// Signs up an NGO staff member and confirms their address behind the scenes.
-async fn ngo_user(app: &TestApp, email: &str, verified: bool) -> String {
+pub(crate) async fn ngo_user(app: &TestApp, email: &str, verified: bool) -> String {
     let response = app
         .post(
             "/api/v1/auth/register",
@@ -40,7 +40,7 @@ async fn ngo_user(app: &TestApp, email: &str, verified: bool) -> String {
     app.login(email, PASSWORD).await
 }
 
-fn complete_fields(name: &str) -> Value {
+pub(crate) fn complete_fields(name: &str) -> Value {
     json!({
         "tenant": "futian",
         "name": name,
@@ -57,7 +57,7 @@ fn complete_fields(name: &str) -> Value {
     })
 }
 
-async fn upload_charter(app: &TestApp, token: &str, id: &str) -> TestResponse {
+pub(crate) async fn upload_charter(app: &TestApp, token: &str, id: &str) -> TestResponse {
     let response = app
         .client
         .post(app.url(&format!(
@@ -72,13 +72,13 @@ async fn upload_charter(app: &TestApp, token: &str, id: &str) -> TestResponse {
     TestResponse::read(response).await
 }
 
-struct World {
-    app: TestApp,
-    futian_admin: String,
-    luohu_admin: String,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) futian_admin: String,
+    pub(crate) luohu_admin: String,
 }
 
-async fn world(backend: Backend) -> World {
+pub(crate) async fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend).await;
     let platform = app.platform_admin("root@example.org").await;
     let city = app
@@ -714,7 +714,7 @@ async fn registry_refusals(backend: Backend) {
 }
 
 /// Applies, submits and approves an organisation for `token`; returns its id.
-async fn approved_organisation(world: &World, token: &str, name: &str) -> String {
+pub(crate) async fn approved_organisation(world: &World, token: &str, name: &str) -> String {
     let app = &world.app;
     let created = app
         .post("/api/v1/registrations", Some(token), complete_fields(name))

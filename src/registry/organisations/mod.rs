@@ -9,4 +9,4 @@ mod existing;
 mod members;
 pub mod repo;
 pub mod service;
-mod status;
+pub(crate) mod status;

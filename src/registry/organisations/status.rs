@@ -39,19 +39,25 @@ fn status_of(model: &organisation::Model) -> OrgStatus {
     OrgStatus::parse(&model.status).unwrap_or(OrgStatus::Registered)
 }
 
-struct StatusChange<'a> {
-    to: OrgStatus,
-    event: &'static str,
-    category: Category,
-    title: String,
-    body: String,
-    reason: &'a str,
-    attachments: Vec<Uuid>,
+pub(crate) struct StatusChange<'a> {
+    pub to: OrgStatus,
+    pub event: &'static str,
+    pub category: Category,
+    pub title: String,
+    pub body: String,
+    pub reason: &'a str,
+    pub attachments: Vec<Uuid>,
+    /// More for the history entry: why the system acted (`cause`, `year`).
+    pub cause: Option<serde_json::Value>,
+    /// The e-mail to send, queued with the change.
+    pub email: Option<crate::registry::annual::sweep::AbnormalListingEmailJob>,
 }
 
-async fn change_status(
+/// Changes the status, announces it and records it; `actor` is none for the system's own
+/// decisions (the annual report deadline).
+pub(crate) async fn change_status(
     state: &AppState,
-    principal: &Principal,
+    actor: Option<Uuid>,
     mut model: organisation::Model,
     tenant: &TenantRef,
     change: StatusChange<'_>,
@@ -96,7 +102,7 @@ async fn change_status(
             attachments: change.attachments,
             subject: Some(("organisation", model.id.to_string())),
             supersedes: None,
-            created_by: Some(principal.user_id),
+            created_by: actor,
         },
     )
     .await?;
@@ -107,20 +113,28 @@ async fn change_status(
         HistoryEvent {
             event: change.event,
             effective_on: today,
-            data: serde_json::json!({ "from": from, "to": model.status, "reason": change.reason }),
+            data: serde_json::json!({
+                "from": from,
+                "to": model.status,
+                "reason": change.reason,
+                "cause": change.cause,
+            }),
             disclosure_id: Some(disclosure.id),
-            actor: Some(principal.user_id),
+            actor,
         },
     )
     .await?;
     audit::record(
         &transaction,
         AuditEvent::new(now, "organisation", model.id, change.event)
-            .actor(principal.user_id)
+            .actor_opt(actor)
             .tenant(tenant.id())
             .data(serde_json::json!({ "from": from, "reason": change.reason })),
     )
     .await?;
+    if let Some(email) = &change.email {
+        crate::jobs::queue::enqueue(&transaction, now, email, 5).await?;
+    }
     transaction.commit().await?;
     Ok(model)
 }
@@ -165,8 +179,10 @@ pub async fn list_as_abnormal(
         ),
         reason,
         attachments: Vec::new(),
+        cause: None,
+        email: None,
     };
-    change_status(state, principal, model, &tenant, change).await
+    change_status(state, Some(principal.user_id), model, &tenant, change).await
 }
 
 /// Removes an organisation from the abnormal-activity list.
@@ -185,6 +201,21 @@ pub async fn remove_from_abnormal_list(
             "removed from the abnormal list",
         ));
     }
+    // Listed for a missing annual report: the report must be filed first.
+    if let Some(year) =
+        crate::registry::annual::listed_for_missing_report(&state.db, &model).await?
+        && crate::registry::annual::report_for(&state.db, model.id, year)
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::conflict(
+            "annual_report_missing",
+            None,
+            format!(
+                "the organisation was listed for its missing {year} annual report; it must file it first"
+            ),
+        ));
+    }
     let change = StatusChange {
         to: OrgStatus::Registered,
         event: "delisted_abnormal",
@@ -197,8 +228,10 @@ pub async fn remove_from_abnormal_list(
         ),
         reason,
         attachments: Vec::new(),
+        cause: None,
+        email: None,
     };
-    change_status(state, principal, model, &tenant, change).await
+    change_status(state, Some(principal.user_id), model, &tenant, change).await
 }
 
 /// Revokes a live organisation's registration (撤销), with the decision document.
@@ -241,6 +274,8 @@ pub async fn revoke(
         ),
         reason,
         attachments: vec![decision_document],
+        cause: None,
+        email: None,
     };
-    change_status(state, principal, model, &tenant, change).await
+    change_status(state, Some(principal.user_id), model, &tenant, change).await
 }

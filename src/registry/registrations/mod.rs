@@ -13,3 +13,12 @@ pub async fn insert_for_demo(
 ) -> Result<(), sea_orm::DbErr> {
     repo::insert(db, model).await
 }
+
+/// Stores a draft opened on the applicant's behalf (graduation from the incubation base), inside
+/// the caller's transaction.
+pub async fn insert_draft(
+    db: &impl sea_orm::ConnectionTrait,
+    model: entities::registration_application::Model,
+) -> Result<(), sea_orm::DbErr> {
+    repo::insert(db, model).await
+}
