@@ -61,6 +61,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `SOCORG_MAX_UPLOAD_BYTES`: largest document accepted.
     pub max_upload_bytes: u64,
+    /// `SOCORG_MAX_IMPORT_BYTES`: largest register file accepted by the import API.
+    pub max_import_bytes: u64,
     /// `SOCORG_SMTP_URL`: `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS),
     /// `smtp://host:25` (plain, local relays only); user and password in the URL. Without it,
     /// e-mail is written as `.eml` files to `<data dir>/outbox`.
@@ -101,6 +103,7 @@ impl Default for Config {
             session_ttl_minutes: 12 * 60,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 20 * 1024 * 1024,
+            max_import_bytes: 200 * 1024 * 1024,
             smtp_url: None,
             mail_from: "socorg <no-reply@socorg.localhost>".to_owned(),
             s3_endpoint: None,

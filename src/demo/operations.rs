@@ -13,7 +13,7 @@ use super::{announce, at, vocabulary::Dice};
 use crate::{
     disclosures::Category,
     registry::{
-        annual::sweep,
+        annual::{overdue_year, sweep},
         incubation::{ADMITTED, APPLIED, EXITED, GRADUATED, INCUBATING},
         model::OrgStatus,
         organisations::service::{HistoryEvent, record_event, yuan},
@@ -21,8 +21,8 @@ use crate::{
     tenants::TenantRef,
 };
 
-/// The report year the demo files.
-const REPORT_YEAR: i32 = 2025;
+/// Futian's filing deadline (month, day).
+const DEADLINE: (u32, u32) = (5, 31);
 
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -34,7 +34,7 @@ pub async fn create(
     registry_setting::Entity::insert(
         registry_setting::Model {
             tenant_id: futian.id(),
-            annual_report_deadline: Some("05-31".to_owned()),
+            annual_report_deadline: Some(format!("{:02}-{:02}", DEADLINE.0, DEADLINE.1)),
             updated_at: now,
         }
         .into_active_model(),
@@ -42,7 +42,13 @@ pub async fn create(
     .exec_without_returning(db)
     .await?;
     sweep::ensure_scheduled(db, now).await?;
-    let filed_on = NaiveDate::from_ymd_opt(REPORT_YEAR + 1, 4, 20).unwrap_or_default();
+    // The latest year whose deadline has passed, so that the demo means the same whenever it is
+    // loaded: most reports of that year are filed, the rest are due for listing.
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let report_year = overdue_year(today, DEADLINE);
+    let filed_on = NaiveDate::from_ymd_opt(report_year + 1, 4, 20)
+        .unwrap_or_default()
+        .min(today);
     let mut dice = Dice::new(2025);
     for (index, model) in organisations
         .iter()
@@ -51,7 +57,7 @@ pub async fn create(
                 && model.status == OrgStatus::Registered.as_str()
                 && model
                     .registered_at
-                    .is_some_and(|at| at.year() <= REPORT_YEAR)
+                    .is_some_and(|at| at.year() <= report_year)
         })
         .enumerate()
     {
@@ -68,7 +74,7 @@ pub async fn create(
             id: Uuid::now_v7(),
             tenant_id: model.tenant_id,
             organisation_id: model.id,
-            year: REPORT_YEAR,
+            year: report_year,
             income_fen: income,
             expenditure_fen: expenditure,
             net_assets_fen: model.registered_funds_fen + income - expenditure,
@@ -95,9 +101,9 @@ pub async fn create(
             founder,
             (
                 Category::AnnualReport,
-                format!("{}{REPORT_YEAR}年度工作报告公示", model.name),
+                format!("{}{report_year}年度工作报告公示", model.name),
                 format!(
-                    "{name}（统一社会信用代码：{code}）{REPORT_YEAR}年度工作报告摘要：收入 {income} 元；支出 {spent} 元；净资产 {assets} 元；专职工作人员 {staff} 人；志愿者 {volunteers} 人。{activities}",
+                    "{name}（统一社会信用代码：{code}）{report_year}年度工作报告摘要：收入 {income} 元；支出 {spent} 元；净资产 {assets} 元；专职工作人员 {staff} 人；志愿者 {volunteers} 人。{activities}",
                     name = model.name,
                     code = model.uscc,
                     income = yuan(report.income_fen),
@@ -126,7 +132,7 @@ pub async fn create(
             HistoryEvent {
                 event: "annual_report_filed",
                 effective_on: filed_on,
-                data: serde_json::json!({ "year": REPORT_YEAR }),
+                data: serde_json::json!({ "year": report_year }),
                 disclosure_id: Some(disclosure),
                 actor: None,
             },

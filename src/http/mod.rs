@@ -94,8 +94,15 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
     let body_limit = state.config.max_body_bytes;
     // Requests declaring more than any endpoint accepts are refused before routing; each body
     // extractor then enforces its own limit while reading (JSON bodies, uploads).
-    let declared_limit =
-        body_limit.max(usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX));
+    let declared_limit = body_limit.max(
+        usize::try_from(
+            state
+                .config
+                .max_upload_bytes
+                .max(state.config.max_import_bytes),
+        )
+        .unwrap_or(usize::MAX),
+    );
     let metrics = state.metrics.clone();
     let routes = Route::new()
         .nest("/api/v1", api)

@@ -9,7 +9,7 @@ use sea_orm::{
     QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use tracing::info;
+use tracing::{info, warn};
 use uuid::Uuid;
 
 use super::{CAUSE_ANNUAL_REPORT, overdue_year, parse_deadline};
@@ -79,15 +79,13 @@ pub async fn ensure_scheduled(
 pub struct SweepReport {
     pub listed: u64,
     pub flagged: u64,
+    /// Organisations whose listing failed; the others are listed all the same.
+    pub failed: u64,
 }
 
 pub async fn run_daily(state: &AppState) -> anyhow::Result<()> {
-    let report = sweep(state).await?;
-    info!(
-        listed = report.listed,
-        flagged = report.flagged,
-        "registry daily sweep done"
-    );
+    // Tomorrow's run is queued first, so that a sweep that fails (and is retried, and perhaps
+    // parked) never stops the days after it.
     if waiting(&state.db).await? == 0 {
         let now = state.clock.now();
         jobs::queue::enqueue_at(
@@ -98,6 +96,16 @@ pub async fn run_daily(state: &AppState) -> anyhow::Result<()> {
             5,
         )
         .await?;
+    }
+    let report = sweep(state).await?;
+    info!(
+        listed = report.listed,
+        flagged = report.flagged,
+        failed = report.failed,
+        "registry daily sweep done"
+    );
+    if report.failed > 0 {
+        anyhow::bail!("{} organisations could not be swept", report.failed);
     }
     Ok(())
 }
@@ -155,12 +163,15 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<SweepReport> {
             .into_iter()
             .collect();
         for model in registered {
-            // Organisations registered after the year ended owe no report for it.
+            // Organisations registered after the year ended owe no report for it, and neither do
+            // those that came into the register afterwards (imported, or recorded as existing):
+            // their earlier reports were kept where the register was kept then.
+            let entered = local_day(&tenant, model.created_at);
             let since = model
                 .registered_at
                 .map(|at| local_day(&tenant, at))
                 .or(model.founded_on)
-                .unwrap_or_else(|| local_day(&tenant, model.created_at));
+                .map_or(entered, |registered| registered.max(entered));
             if since > end_of_year || filed.contains(&model.id) {
                 continue;
             }
@@ -183,11 +194,15 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<SweepReport> {
                     year,
                 }),
             };
+            let organisation_id = model.id;
             match change_status(state, None, model, &tenant, change).await {
                 Ok(_) => report.listed += 1,
                 // Changed meanwhile (by an administrator, or by another node's sweep).
                 Err(error) if error.code() == "edit_conflict" => {}
-                Err(error) => return Err(anyhow::anyhow!("{error}")),
+                Err(error) => {
+                    warn!(organisation_id = %organisation_id, %error, "abnormal listing failed");
+                    report.failed += 1;
+                }
             }
         }
         report.flagged += flag_long_abnormal(state, &tenant, today).await?;

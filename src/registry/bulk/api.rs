@@ -155,7 +155,7 @@ impl BulkApi {
         principal
             .tenant_access(&tenant.position())
             .require_manage()?;
-        let limit = self.state.config.max_upload_bytes;
+        let limit = self.state.config.max_import_bytes;
         let mut bytes = Vec::new();
         body.reader
             .take(limit + 1)

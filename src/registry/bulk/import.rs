@@ -218,7 +218,7 @@ async fn write(
                     legal_representative: row.legal_representative.clone(),
                     service_areas: serde_json::to_string(&row.service_areas)
                         .unwrap_or_else(|_| "[]".into()),
-                    founded_on: Some(row.founded_on),
+                    founded_on: row.founded_on,
                     registered_funds_fen: row.registered_funds_fen,
                     contact_phone: None,
                     contact_email: None,

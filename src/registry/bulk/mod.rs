@@ -110,7 +110,8 @@ pub struct RegisterRow {
     pub address: String,
     pub legal_representative: String,
     pub service_areas: Vec<String>,
-    pub founded_on: NaiveDate,
+    /// Unknown for some old records, as in the register itself.
+    pub founded_on: Option<NaiveDate>,
     pub registered_funds_fen: i64,
     pub status: OrgStatus,
     pub status_reason: Option<String>,
@@ -180,30 +181,15 @@ fn read_csv(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     let mut errors = Vec::new();
     let mut record = csv::StringRecord::new();
     // Lines counted from byte offsets: the reader's own count does not see `\r\n` endings.
-    let line_at = |byte: u64| {
-        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-        // A record may be said to start at the `\n` of the `\r\n` before it.
-        while text
-            .as_bytes()
-            .get(end)
-            .is_some_and(|byte| *byte == b'\n' || *byte == b'\r')
-        {
-            end += 1;
-        }
-        text.as_bytes()[..end]
-            .iter()
-            .filter(|byte| **byte == b'\n')
-            .count() as u64
-            + 1
-    };
+    let mut lines = LineCounter::new(text.as_bytes());
     loop {
-        let line = line_at(reader.position().byte());
+        let line = lines.line_at(reader.position().byte());
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record
                     .position()
-                    .map_or(line, |position| line_at(position.byte()));
+                    .map_or(line, |position| lines.line_at(position.byte()));
                 if record.iter().all(|value| value.trim().is_empty()) {
                     continue;
                 }
@@ -230,13 +216,59 @@ fn read_csv(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
             Err(error) => {
                 let line = error
                     .position()
-                    .map_or(line, |position| line_at(position.byte()));
+                    .map_or(line, |position| lines.line_at(position.byte()));
                 errors.push(RowError::new(line, "", "unreadable", error.to_string()));
                 break;
             }
         }
     }
     (rows, errors)
+}
+
+/// The line (from 1) of a byte offset, for offsets asked in increasing order: each question
+/// counts only the bytes since the last one, so a whole file is counted once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    newlines: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            counted_to: 0,
+            newlines: 0,
+        }
+    }
+
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // A record may be said to start at the `\n` of the `\r\n` before it.
+        while self
+            .text
+            .get(end)
+            .is_some_and(|byte| *byte == b'\n' || *byte == b'\r')
+        {
+            end += 1;
+        }
+        if end < self.counted_to {
+            // Asked about an earlier offset (an error's record start): count that prefix afresh.
+            return self.text[..end]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count() as u64
+                + 1;
+        }
+        self.newlines += self.text[self.counted_to..end]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count() as u64;
+        self.counted_to = end;
+        self.newlines + 1
+    }
 }
 
 fn read_json_lines(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
@@ -358,22 +390,30 @@ fn check_row(raw: &RawRow, today: NaiveDate) -> Result<RegisterRow, Vec<RowError
             "each service area has 1-50 characters",
         ));
     }
-    let founded_on = date(value("founded_on"));
-    match founded_on {
-        None => errors.push(RowError::new(
-            line,
-            "founded_on",
-            "invalid",
-            "a date as YYYY-MM-DD",
-        )),
-        Some(day) if day > today => errors.push(RowError::new(
-            line,
-            "founded_on",
-            "in_future",
-            "the founding date lies in the future",
-        )),
-        Some(_) => {}
-    }
+    let founded_on = match value("founded_on").trim() {
+        "" => None,
+        raw_date => match date(raw_date) {
+            None => {
+                errors.push(RowError::new(
+                    line,
+                    "founded_on",
+                    "invalid",
+                    "a date as YYYY-MM-DD, or empty when unknown",
+                ));
+                None
+            }
+            Some(day) if day > today => {
+                errors.push(RowError::new(
+                    line,
+                    "founded_on",
+                    "in_future",
+                    "the founding date lies in the future",
+                ));
+                None
+            }
+            day => day,
+        },
+    };
     let funds = value("registered_funds_fen").trim().parse::<i64>().ok();
     if funds.is_none_or(|funds| funds < 0) {
         errors.push(RowError::new(
@@ -394,12 +434,17 @@ fn check_row(raw: &RawRow, today: NaiveDate) -> Result<RegisterRow, Vec<RowError
     }
     let status_reason = match value("status_reason").trim() {
         "" => None,
-        reason if reason.chars().count() > 1000 || reason.chars().any(char::is_control) => {
+        reason
+            if reason.chars().count() > 1000
+                || reason.chars().any(|character| {
+                    character.is_control() && !matches!(character, '\n' | '\r' | '\t')
+                }) =>
+        {
             errors.push(RowError::new(
                 line,
                 "status_reason",
                 "invalid",
-                "at most 1000 characters, no control characters",
+                "at most 1000 characters; no control characters but line breaks and tabs",
             ));
             None
         }
@@ -429,10 +474,8 @@ fn check_row(raw: &RawRow, today: NaiveDate) -> Result<RegisterRow, Vec<RowError
             day => day,
         },
     };
-    match (org_type, founded_on, funds, status) {
-        (Some(org_type), Some(founded_on), Some(registered_funds_fen), Some(status))
-            if errors.is_empty() =>
-        {
+    match (org_type, funds, status) {
+        (Some(org_type), Some(registered_funds_fen), Some(status)) if errors.is_empty() => {
             Ok(RegisterRow {
                 line,
                 name,
@@ -506,6 +549,33 @@ mod tests {
         let (rows, errors) = read_rows(file.as_bytes(), Format::Csv);
         assert!(errors.is_empty());
         assert_eq!(rows.iter().map(|row| row.line).collect::<Vec<_>>(), [2, 4]);
+    }
+
+    #[test]
+    fn lines_are_counted_with_windows_endings_and_quoted_line_breaks() {
+        let file = format!(
+            "{HEADER}\r\n\"甲\r\n乙\",X,social_group,a,b,c,2015-03-01,1,registered\r\n丙,too,few\r\n\r\n丁,Y,social_group,a,b,c,,1,registered\r\n"
+        );
+        let (rows, errors) = read_rows(file.as_bytes(), Format::Csv);
+        assert_eq!(rows.iter().map(|row| row.line).collect::<Vec<_>>(), [2, 6]);
+        assert_eq!(
+            errors
+                .iter()
+                .map(|error| (error.line, error.code.as_str()))
+                .collect::<Vec<_>>(),
+            [(4, "column_count")]
+        );
+    }
+
+    #[test]
+    fn an_unknown_founding_date_may_be_left_empty() {
+        let file = format!(
+            "{HEADER}\n甲协会,{},social_group,福田区,张三,养老,,1,registered\n",
+            code(1)
+        );
+        let (rows, _) = read_rows(file.as_bytes(), Format::Csv);
+        let row = check_row(&rows[0], today()).unwrap();
+        assert_eq!(row.founded_on, None);
     }
 
     #[test]

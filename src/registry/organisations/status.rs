@@ -148,6 +148,13 @@ fn require_reason(reason: &str) -> Result<&str, ApiError> {
             "a reason is required",
         ));
     }
+    if reason.chars().count() > 1000 {
+        return Err(ApiError::field(
+            "reason",
+            "too_long",
+            "at most 1000 characters",
+        ));
+    }
     Ok(reason)
 }
 

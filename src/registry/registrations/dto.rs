@@ -85,6 +85,14 @@ fn list(
             format!("at most {max_items} entries of 50 characters"),
         ));
     }
+    // `;` separates entries in the register's files (export and import).
+    if values.iter().any(|value| value.contains(';')) {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            "an entry may not contain `;`",
+        ));
+    }
     values
 }
 
