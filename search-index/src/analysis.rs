@@ -138,40 +138,42 @@ pub fn is_cjk(character: char) -> bool {
         | '\u{20000}'..='\u{2A6DF}')
 }
 
-/// The bigram tokens of a text, in order.
-pub fn bigrams(text: &str) -> Vec<String> {
+/// Positions left between runs (a CJK run, a Latin word): more than the longest query, so a
+/// phrase never lines up across a break in the text, even when it checks only some of its
+/// bigrams.
+pub const RUN_GAP: usize = 256;
+
+/// The bigram tokens of a text with their positions, exactly as the index holds them.
+pub fn bigrams(text: &str) -> Vec<(usize, String)> {
+    let mut tokenizer = BigramTokenizer::default();
+    let mut stream = tokenizer.token_stream(text);
     let mut tokens = Vec::new();
-    let mut run: Vec<char> = Vec::new();
-    let mut word = String::new();
-    let flush_run = |run: &mut Vec<char>, tokens: &mut Vec<String>| {
-        match run.len() {
-            0 => {}
-            1 => tokens.push(run[0].to_string()),
-            _ => tokens.extend(run.windows(2).map(|pair| pair.iter().collect::<String>())),
-        }
-        run.clear();
-    };
-    for character in text.chars() {
-        if is_cjk(character) {
-            if !word.is_empty() {
-                tokens.push(std::mem::take(&mut word));
-            }
-            run.push(character);
-        } else if character.is_alphanumeric() {
-            flush_run(&mut run, &mut tokens);
-            word.extend(character.to_lowercase());
-        } else {
-            flush_run(&mut run, &mut tokens);
-            if !word.is_empty() {
-                tokens.push(std::mem::take(&mut word));
-            }
-        }
-    }
-    flush_run(&mut run, &mut tokens);
-    if !word.is_empty() {
-        tokens.push(word);
+    while stream.advance() {
+        let token = stream.token();
+        tokens.push((token.position, token.text.clone()));
     }
     tokens
+}
+
+/// Enough of a text's bigrams to pin it down: in each run the first, every other one and the
+/// last, so that every character is covered. A phrase of these matches exactly where the
+/// phrase of all of them does, and reads fewer posting lists.
+pub fn covering_bigrams(text: &str) -> Vec<(usize, String)> {
+    let tokens = bigrams(text);
+    let mut chosen: Vec<(usize, String)> = Vec::with_capacity(tokens.len());
+    for (index, (position, token)) in tokens.iter().enumerate() {
+        let run_start = index == 0 || tokens[index - 1].0 + 1 != *position;
+        let run_end = tokens
+            .get(index + 1)
+            .is_none_or(|(next, _)| *next != position + 1);
+        let since_chosen = chosen
+            .last()
+            .map_or(usize::MAX, |(last, _)| position - last);
+        if run_start || run_end || since_chosen >= 2 {
+            chosen.push((*position, token.clone()));
+        }
+    }
+    chosen
 }
 
 #[derive(Clone, Default)]
@@ -214,7 +216,8 @@ impl Tokenizer for BigramTokenizer {
                 .get(index)
                 .map_or(text.len(), |(offset, _)| *offset)
         };
-        let mut position = 0;
+        // The position of the next run's first token.
+        let mut run_position = 0;
         let mut index = 0;
         while index < characters.len() {
             let (start, character) = characters[index];
@@ -223,26 +226,26 @@ impl Tokenizer for BigramTokenizer {
                 while index < characters.len() && is_cjk(characters[index].1) {
                     index += 1;
                 }
-                let run = &characters[run_start..index];
-                let pairs: Vec<(usize, usize)> = if run.len() == 1 {
+                let pairs: Vec<(usize, usize)> = if index - run_start == 1 {
                     vec![(run_start, run_start + 1)]
                 } else {
                     (run_start..index - 1)
                         .map(|first| (first, first + 2))
                         .collect()
                 };
-                for (first, last) in pairs {
+                let count = pairs.len();
+                for (offset, (first, last)) in pairs.into_iter().enumerate() {
                     let from = characters[first].0;
                     let to = end_of(last);
                     self.tokens.push(Token {
                         offset_from: from,
                         offset_to: to,
-                        position,
+                        position: run_position + offset,
                         text: text[from..to].to_owned(),
                         position_length: 1,
                     });
-                    position += 1;
                 }
+                run_position += count + RUN_GAP;
             } else if character.is_alphanumeric() {
                 while index < characters.len()
                     && characters[index].1.is_alphanumeric()
@@ -254,11 +257,11 @@ impl Tokenizer for BigramTokenizer {
                 self.tokens.push(Token {
                     offset_from: start,
                     offset_to: to,
-                    position,
+                    position: run_position,
                     text: text[start..to].to_lowercase(),
                     position_length: 1,
                 });
-                position += 1;
+                run_position += 1 + RUN_GAP;
             } else {
                 index += 1;
             }
@@ -315,7 +318,7 @@ pub fn words(index: &Index, text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{bigrams, fold};
+    use super::{RUN_GAP, bigrams, covering_bigrams, fold};
 
     #[test]
     fn folding_normalises_width_case_and_traditional_characters() {
@@ -325,10 +328,43 @@ mod tests {
         );
     }
 
+    fn texts(tokens: &[(usize, String)]) -> Vec<&str> {
+        tokens.iter().map(|(_, text)| text.as_str()).collect()
+    }
+
     #[test]
     fn bigrams_cover_every_pair_and_keep_latin_words() {
-        assert_eq!(bigrams("长者关爱"), ["长者", "者关", "关爱"]);
-        assert_eq!(bigrams("福"), ["福"]);
-        assert_eq!(bigrams("ABC长者 2026"), ["abc", "长者", "2026"]);
+        assert_eq!(texts(&bigrams("长者关爱")), ["长者", "者关", "关爱"]);
+        assert_eq!(texts(&bigrams("福")), ["福"]);
+        assert_eq!(texts(&bigrams("ABC长者 2026")), ["abc", "长者", "2026"]);
+    }
+
+    #[test]
+    fn runs_are_kept_apart_by_a_gap_of_positions() {
+        let positions: Vec<usize> = bigrams("长者关爱，abc长者")
+            .iter()
+            .map(|(position, _)| *position)
+            .collect();
+        assert_eq!(
+            positions,
+            [0, 1, 2, 3 + RUN_GAP, 4 + 2 * RUN_GAP]
+        );
+    }
+
+    #[test]
+    fn covering_bigrams_keep_every_character_of_each_run() {
+        let chosen = covering_bigrams("一二三四五六七八");
+        assert_eq!(
+            chosen,
+            [
+                (0, "一二".to_owned()),
+                (2, "三四".to_owned()),
+                (4, "五六".to_owned()),
+                (6, "七八".to_owned()),
+            ]
+        );
+        assert_eq!(texts(&covering_bigrams("一二三四五")), ["一二", "三四", "四五"]);
+        assert_eq!(texts(&covering_bigrams("一二")), ["一二"]);
+        assert_eq!(texts(&covering_bigrams("一二三，ab")), ["一二", "二三", "ab"]);
     }
 }

@@ -267,6 +267,7 @@ impl SearchIndex {
             );
         }
         out.add_text(fields.url, &document.url);
+        out.add_u64(fields.tie_order, schema::tie_order(&title, key));
         out
     }
 }

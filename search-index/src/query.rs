@@ -5,8 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::{
     DateTime as TantivyDateTime, DocAddress, Order, TantivyDocument, Term,
-    collector::{Count, TopDocs},
-    query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery},
+    collector::{
+        Count, TopDocs,
+        sort_key::{SortBySimilarityScore, SortByStaticFastValue},
+    },
+    query::{
+        AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+        TermQuery,
+    },
     schema::{Field, IndexRecordOption, Value},
     snippet::SnippetGenerator,
 };
@@ -70,6 +76,26 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
+/// Scores of what a match is: a match in the name always outranks one in the description,
+/// whatever the term statistics say. Only the description is scored by BM25, scaled to stay
+/// below a single name tier.
+mod tier {
+    pub const CODE: f32 = 10_000.0;
+    pub const EXACT_NAME: f32 = 1_000.0;
+    pub const NAME_PREFIX: f32 = 100.0;
+    pub const INITIALS: f32 = 50.0;
+    pub const ALL_SYLLABLES: f32 = 20.0;
+    /// Per term: the term as written in the name.
+    pub const NAME_PHRASE: f32 = 8.0;
+    /// Per term: each of its words somewhere in the name, or its pinyin syllable.
+    pub const NAME_WORDS: f32 = 4.0;
+    /// Per term, times BM25 (a few points at most).
+    pub const BODY_PHRASE: f32 = 0.1;
+    pub const BODY_WORDS: f32 = 0.05;
+    /// A synonym's variant counts a little less than the text as typed.
+    pub const VARIANT: f32 = 0.6;
+}
+
 fn term(field: Field, value: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, value),
@@ -77,35 +103,27 @@ fn term(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
+/// Matches what `query` matches with a fixed score (and without computing any other).
+fn constant(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, score))
+}
+
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
 }
 
-/// All terms as a phrase (one term: a term query); `None` without terms.
-fn phrase(field: Field, tokens: &[String]) -> Option<Box<dyn Query>> {
+/// The bigrams (with their positions) as a phrase; one bigram: a term query.
+fn phrase(field: Field, tokens: &[(usize, String)]) -> Option<Box<dyn Query>> {
     match tokens {
         [] => None,
-        [single] => Some(term(field, single)),
-        _ => Some(Box::new(PhraseQuery::new(
+        [(_, single)] => Some(term(field, single)),
+        [(first, _), ..] => Some(Box::new(PhraseQuery::new_with_offset(
             tokens
                 .iter()
-                .map(|token| Term::from_field_text(field, token))
+                .map(|(position, token)| (position - first, Term::from_field_text(field, token)))
                 .collect(),
         ))),
     }
-}
-
-/// Any of the words, each term scored.
-fn any_word(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
-    if words.is_empty() {
-        return None;
-    }
-    Some(Box::new(BooleanQuery::new(
-        words
-            .iter()
-            .map(|word| (Occur::Should, term(field, word)))
-            .collect(),
-    )))
 }
 
 /// All of the words; `None` without words.
@@ -138,13 +156,28 @@ fn variants(text: &str) -> Vec<String> {
     variants
 }
 
+fn is_latin_word(text: &str) -> bool {
+    text.chars()
+        .all(|character| character.is_ascii_alphabetic())
+}
+
+/// Two CJK characters that jieba keeps as one word (or splits into its two characters): the
+/// bigram says all that the words would.
+fn bigram_says_it_all(text: &str, words: &[String]) -> bool {
+    text.chars().count() == 2
+        && text.chars().all(analysis::is_cjk)
+        && (words.len() == 1 && words[0] == text
+            || words.len() == 2 && words.iter().all(|word| word.chars().count() == 1))
+}
+
 impl SearchIndex {
-    /// The query for the user's text: what it matches, and how the matches rank.
+    /// The query for the user's text: what it matches and how the matches rank, in one tree so
+    /// that each posting list is read once.
     ///
     /// A document matches when it holds every term of the text (as a substring, as all of the
-    /// term's words, or as pinyin), or when the whole text is its code, its pinyin or the
-    /// initials of its name. Ranking clauses are only scored on documents that match, so common
-    /// words of a name ("服务", "中心") rank what is found without widening it.
+    /// term's words, or as a pinyin syllable), or when the whole text is its code or the
+    /// initials of its name. The clauses about the whole name (exact, prefix, all syllables)
+    /// only rank what is found; so do common words of a name ("服务", "中心").
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
         let fields = &self.fields;
         let folded: String = analysis::fold(text.trim())
@@ -159,15 +192,16 @@ impl SearchIndex {
         if terms.is_empty() {
             return None;
         }
-        let mut matching: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Should,
-            Box::new(BooleanQuery::new(
+        let every_term: Box<dyn Query> = match terms.as_slice() {
+            [single] => self.term_anywhere(single),
+            _ => Box::new(BooleanQuery::new(
                 terms
                     .iter()
                     .map(|term| (Occur::Must, self.term_anywhere(term)))
                     .collect(),
             )),
-        )];
+        };
+        let mut matching: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, every_term)];
         let mut ranking: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let code: String = terms.concat();
         if code.len() == 18
@@ -175,95 +209,125 @@ impl SearchIndex {
                 .chars()
                 .all(|character| character.is_ascii_alphanumeric())
         {
-            let query = term(fields.uscc, &code.to_ascii_uppercase());
-            matching.push((Occur::Should, query.box_clone()));
-            ranking.push((Occur::Should, boosted(query, 200.0)));
-        }
-        // Latin letters only: pinyin syllables in any order, or the initials.
-        if terms.iter().all(|word| {
-            word.chars()
-                .all(|character| character.is_ascii_alphabetic())
-        }) {
-            if let [single] = terms.as_slice() {
-                let query = term(fields.name_initials, single);
-                matching.push((Occur::Should, query.box_clone()));
-                ranking.push((Occur::Should, boosted(query, 10.0)));
-            }
-            let all_syllables: Box<dyn Query> = Box::new(BooleanQuery::new(
-                terms
-                    .iter()
-                    .map(|word| (Occur::Must, term(fields.name_pinyin, word)))
-                    .collect(),
+            matching.push((
+                Occur::Should,
+                constant(term(fields.uscc, &code.to_ascii_uppercase()), tier::CODE),
             ));
-            ranking.push((Occur::Should, boosted(all_syllables, 8.0)));
+        }
+        if terms.iter().all(|word| is_latin_word(word)) {
+            if let [single] = terms.as_slice() {
+                matching.push((
+                    Occur::Should,
+                    constant(term(fields.name_initials, single), tier::INITIALS),
+                ));
+            }
+            if terms.len() > 1 {
+                ranking.push((
+                    Occur::Should,
+                    constant(
+                        all_words(
+                            fields.name_pinyin,
+                            &terms.iter().map(|word| (*word).to_owned()).collect::<Vec<_>>(),
+                        )?,
+                        tier::ALL_SYLLABLES,
+                    ),
+                ));
+            }
         }
         for (rank, variant) in variants(&terms.join(" ")).iter().enumerate() {
-            let weight = if rank == 0 { 1.0 } else { 0.6 };
+            let weight = if rank == 0 { 1.0 } else { tier::VARIANT };
             let compact: String = variant.split_whitespace().collect();
             ranking.push((
                 Occur::Should,
-                boosted(term(fields.name_exact, variant), 40.0 * weight),
+                constant(term(fields.name_exact, variant), tier::EXACT_NAME * weight),
             ));
             ranking.push((
                 Occur::Should,
-                boosted(term(fields.name_prefix, &compact), 12.0 * weight),
+                constant(term(fields.name_prefix, &compact), tier::NAME_PREFIX * weight),
             ));
-            let words = analysis::words(&self.index, variant);
-            let bigrams = analysis::bigrams(variant);
-            for (query, boost) in [
-                (phrase(fields.title_bigrams, &bigrams), 6.0),
-                (any_word(fields.title, &words), 2.0),
-                (phrase(fields.body_bigrams, &bigrams), 1.0),
-                (any_word(fields.body, &words), 0.5),
-            ] {
-                if let Some(query) = query {
-                    ranking.push((Occur::Should, boosted(query, boost * weight)));
-                }
-            }
         }
-        Some(Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                boosted(Box::new(BooleanQuery::new(matching)), 0.0),
-            ),
-            (Occur::Should, Box::new(BooleanQuery::new(ranking))),
-        ])))
+        let matching: Box<dyn Query> = match matching.len() {
+            1 => matching.pop().map(|(_, query)| query)?,
+            _ => Box::new(BooleanQuery::new(matching)),
+        };
+        let mut clauses = vec![(Occur::Must, matching)];
+        clauses.extend(ranking);
+        Some(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// One term of a query, found anywhere in a document: as a substring (its bigrams in a
-    /// row), as all of its words, as a pinyin syllable or as initials; or any of its synonyms.
+    /// One term of a query, found anywhere in a document and scored by where: as a substring
+    /// (its bigrams in a row), as all of its words, or as a pinyin syllable; or any of its
+    /// synonyms.
     fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
         let fields = &self.fields;
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for variant in variants(text) {
-            let bigrams = analysis::bigrams(&variant);
-            let words = analysis::words(&self.index, &variant);
-            for query in [
-                phrase(fields.title_bigrams, &bigrams),
-                phrase(fields.body_bigrams, &bigrams),
-                all_words(fields.title, &words),
-                all_words(fields.body, &words),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                any.push((Occur::Should, query));
+        for (rank, variant) in variants(text).iter().enumerate() {
+            let weight = if rank == 0 { 1.0 } else { tier::VARIANT };
+            let bigrams = analysis::covering_bigrams(variant);
+            let words = analysis::words(&self.index, variant);
+            let whole = bigram_says_it_all(variant, &words);
+            let name_phrase = if whole {
+                tier::NAME_PHRASE + tier::NAME_WORDS
+            } else {
+                tier::NAME_PHRASE
+            };
+            if let Some(query) = phrase(fields.title_bigrams, &bigrams) {
+                any.push((Occur::Should, constant(query, name_phrase * weight)));
+            }
+            if let Some(query) = phrase(fields.body_bigrams, &bigrams) {
+                any.push((Occur::Should, boosted(query, tier::BODY_PHRASE * weight)));
+            }
+            if whole {
+                continue;
+            }
+            if let Some(query) = all_words(fields.title, &words) {
+                any.push((Occur::Should, constant(query, tier::NAME_WORDS * weight)));
+            }
+            if let Some(query) = all_words(fields.body, &words) {
+                any.push((Occur::Should, boosted(query, tier::BODY_WORDS * weight)));
             }
         }
-        any.push((Occur::Should, term(fields.name_initials, text)));
-        if text
-            .chars()
-            .all(|character| character.is_ascii_alphabetic())
-        {
-            any.push((Occur::Should, term(fields.name_pinyin, text)));
+        if is_latin_word(text) {
+            any.push((
+                Occur::Should,
+                constant(term(fields.name_pinyin, text), tier::NAME_WORDS),
+            ));
         }
         Box::new(BooleanQuery::new(any))
+    }
+
+    /// The words to highlight in the description: every word of every term and its synonyms.
+    fn snippet_query(&self, text: &str) -> Option<BooleanQuery> {
+        let folded: String = analysis::fold(text.trim())
+            .chars()
+            .take(MAX_QUERY_CHARS)
+            .collect();
+        let mut words: Vec<String> = Vec::new();
+        for term in folded.split_whitespace() {
+            for variant in variants(term) {
+                for word in analysis::words(&self.index, &variant) {
+                    if !words.contains(&word) {
+                        words.push(word);
+                    }
+                }
+            }
+        }
+        if words.is_empty() {
+            return None;
+        }
+        Some(BooleanQuery::new(
+            words
+                .iter()
+                .map(|word| (Occur::Should, term(self.fields.body, word)))
+                .collect(),
+        ))
     }
 
     fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let zero = |query: Box<dyn Query>| -> Box<dyn Query> { boosted(query, 0.0) };
+        // Filters decide, never score.
+        let zero = |query: Box<dyn Query>| -> Box<dyn Query> { constant(query, 0.0) };
         if !query.kinds.is_empty() {
             let kinds = query
                 .kinds
@@ -325,24 +389,40 @@ impl SearchIndex {
         } else {
             Some(FacetCollector)
         };
+        // Ties are broken by `tie_order`, never by where a document sits in the segments, so
+        // that paging by offset sees one order.
+        let ties = (
+            SortByStaticFastValue::<u64>::for_field("tie_order"),
+            Order::Asc,
+        );
+        let page = TopDocs::with_limit(limit).and_offset(query.offset);
         let (addresses, total, aggregated): (Vec<(f32, DocAddress)>, usize, _) = match query.sort {
-            Sort::Relevance => searcher.search(
-                &full,
-                &(
-                    TopDocs::with_limit(limit)
-                        .and_offset(query.offset)
-                        .order_by_score(),
-                    Count,
-                    aggregations,
-                ),
-            )?,
+            Sort::Relevance => {
+                let (top, total, aggregated) = searcher.search(
+                    &full,
+                    &(
+                        page.order_by(((SortBySimilarityScore, Order::Desc), ties)),
+                        Count,
+                        aggregations,
+                    ),
+                )?;
+                let addresses = top
+                    .into_iter()
+                    .map(|((score, _), address)| (score, address))
+                    .collect();
+                (addresses, total, aggregated)
+            }
             Sort::Date => {
                 let (top, total, aggregated) = searcher.search(
                     &full,
                     &(
-                        TopDocs::with_limit(limit)
-                            .and_offset(query.offset)
-                            .order_by_fast_field::<TantivyDateTime>("published", Order::Desc),
+                        page.order_by((
+                            (
+                                SortByStaticFastValue::<TantivyDateTime>::for_field("published"),
+                                Order::Desc,
+                            ),
+                            ties,
+                        )),
                         Count,
                         aggregations,
                     ),
@@ -351,10 +431,10 @@ impl SearchIndex {
                 (addresses, total, aggregated)
             }
         };
-        let snippets = match &text_query {
-            Some(text_query) if !addresses.is_empty() => Some(SnippetGenerator::create(
+        let snippets = match self.snippet_query(&query.text) {
+            Some(words) if !addresses.is_empty() => Some(SnippetGenerator::create(
                 &searcher,
-                &**text_query,
+                &words,
                 self.fields.body,
             )?),
             _ => None,

@@ -7,7 +7,7 @@ use tantivy::schema::{
 
 use crate::analysis::{BIGRAMS, KEYWORD, LATIN, WORDS};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -40,6 +40,22 @@ pub struct Fields {
     /// The publication year, for its facet.
     pub year: Field,
     pub url: Field,
+    /// Ties in the ranking: shorter titles first, then a hash of `key`, so that equal scores
+    /// keep one order whatever the segments (see `tie_order`).
+    pub tie_order: Field,
+}
+
+/// The tie order of a document: its title's length in characters, then FNV-1a of its key.
+pub fn tie_order(title: &str, key: &str) -> u64 {
+    let length = u64::try_from(title.chars().count())
+        .unwrap_or(u64::MAX)
+        .min(0xFFFF);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (length << 48) | (hash >> 16)
 }
 
 fn text(tokenizer: &str, positions: bool, stored: bool) -> TextOptions {
@@ -86,6 +102,7 @@ pub fn build() -> (Schema, Fields) {
         published: builder.add_date_field("published", INDEXED | STORED | FAST),
         year: builder.add_text_field("year", STRING | FAST),
         url: builder.add_text_field("url", STORED),
+        tie_order: builder.add_u64_field("tie_order", FAST),
     };
     (builder.build(), fields)
 }

@@ -360,3 +360,58 @@ fn removed_documents_disappear() {
     index.commit().unwrap();
     assert!(!ids(&index, text("深圳市福田区长者关爱服务中心")).contains(&"elder".to_owned()));
 }
+
+/// An organisation whose description says more than its name.
+fn described(id: &str, name: &str, description: &str) -> SearchDocument {
+    SearchDocument {
+        body: description.to_owned(),
+        ..organisation(
+            id,
+            name,
+            "futian",
+            "social_group",
+            &["其他"],
+            "",
+            "registered",
+        )
+    }
+}
+
+#[test]
+fn a_name_prefix_beats_name_words_which_beat_the_description() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut documents = vec![
+        described("words", "爱心长者互助服务站", "社区互助。"),
+        described(
+            "description",
+            "深圳市福田区邻里协会",
+            "为辖区长者服务，开展探访。",
+        ),
+        described("prefix", "长者服务促进会", "促进长者福利。"),
+    ];
+    // Noise around them, so that term statistics are not all alike.
+    for number in 0..40 {
+        documents.push(described(
+            &format!("noise-{number}"),
+            &format!("深圳市第{number}青少年服务协会"),
+            "青少年活动。",
+        ));
+    }
+    index.upsert(&documents).unwrap();
+    index.commit().unwrap();
+    let found = ids(&index, text("长者服务"));
+    assert_eq!(found[..3], ["prefix", "words", "description"], "{found:?}");
+    // Common words of names rank what is found without widening it: the noise does not match.
+    assert_eq!(found.len(), 3, "{found:?}");
+    // Ties keep one order between calls.
+    assert_eq!(ids(&index, text("长者服务")), found);
+}
+
+#[test]
+fn pinyin_counts_per_term_among_chinese_terms() {
+    let index = corpus();
+    // Chinese and pinyin mixed: each term is found, the pinyin one in the name's readings.
+    let found = ids(&index, text("福田 zhang zhe"));
+    in_top(&found, "elder", 1);
+    assert!(!found.contains(&"elder-club".to_owned()), "{found:?}");
+}

@@ -170,6 +170,15 @@ async fn a_missed_annual_report_lists_the_organisation_until_it_files(backend: B
     let public = app.get(&reports, None).await;
     assert_eq!(public.body["items"][0]["year"], 2026);
     assert_eq!(public.body["items"][0]["net_assets_fen"], -150_000);
+    // The profile's permanent address by code serves the same list.
+    let code = app.get(&format!("/api/v1/organisations/{org}"), None).await.body["uscc"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_code = app
+        .get(&format!("/api/v1/organisations/{code}/annual-reports"), None)
+        .await;
+    assert_eq!(by_code.body, public.body);
     let summary = disclosures(app, &org, "annual_report").await;
     assert_eq!(summary.len(), 1);
     assert!(summary[0]["title"].as_str().unwrap().contains("2026年度"));
@@ -339,6 +348,11 @@ async fn a_group_graduates_from_incubation_into_registration(backend: Backend) {
         public.text
     );
     assert!(public.body["items"][0]["detail"].is_null());
+    let fields: Vec<&String> = public.body["items"][0]
+        .as_object()
+        .map(|item| item.keys().filter(|key| key.as_str() != "detail").collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["name", "service_areas"]);
 
     let progress = app
         .post(

@@ -14,7 +14,7 @@ use crate::{
         json::JsonBody,
         security::{BearerAuth, OptionalBearerAuth},
     },
-    registry::organisations::{repo, service::may_see_private},
+    registry::organisations,
     state::AppState,
     tenants,
 };
@@ -250,7 +250,7 @@ impl AnnualApi {
         ))))
     }
 
-    /// The organisation's annual reports, newest year first (public summaries).
+    /// The organisation's annual reports, newest year first (public summaries), by id or code.
     #[oai(
         path = "/organisations/:id/annual-reports",
         method = "get",
@@ -259,18 +259,13 @@ impl AnnualApi {
     async fn list_annual_reports(
         &self,
         auth: OptionalBearerAuth,
-        id: Path<Uuid>,
+        id: Path<String>,
     ) -> ApiResult<Json<AnnualReportList>> {
         let principal = auth.principal(&self.state).await?;
-        let reports = super::reports_of(&self.state, id.0).await?;
-        let private = match (&principal, repo::find(&self.state.db, id.0).await?) {
-            (Some(principal), Some(model)) => {
-                let tenant =
-                    tenants::service::get_tenant_by_id(&self.state, model.tenant_id).await?;
-                may_see_private(principal, &model, &tenant)
-            }
-            _ => false,
-        };
+        let view =
+            organisations::service::get_organisation(&self.state, &principal, &id.0).await?;
+        let reports = super::reports_of(&self.state, view.model.id).await?;
+        let private = view.private;
         Ok(Json(AnnualReportList {
             items: reports
                 .into_iter()

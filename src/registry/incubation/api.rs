@@ -133,14 +133,12 @@ impl GroupResponse {
     }
 }
 
-/// A group as the public sees it: name and fields of service. Administrators also get the
-/// full record.
+/// A group as the public sees it: name and fields of service, nothing else. Administrators
+/// also get the full record (with its id and status).
 #[derive(Debug, Object)]
 pub struct GroupListItem {
-    pub id: Uuid,
     pub name: String,
     pub service_areas: Vec<String>,
-    pub status: String,
     /// For the tenant's administrators only.
     pub detail: Option<GroupResponse>,
 }
@@ -242,10 +240,8 @@ impl IncubationApi {
             items: groups
                 .into_iter()
                 .map(|group| GroupListItem {
-                    id: group.id,
                     name: group.name.clone(),
                     service_areas: serde_json::from_str(&group.service_areas).unwrap_or_default(),
-                    status: group.status.clone(),
                     detail: full.then(|| GroupResponse::new(group, Vec::new())),
                 })
                 .collect(),
