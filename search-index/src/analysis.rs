@@ -345,10 +345,7 @@ mod tests {
             .iter()
             .map(|(position, _)| *position)
             .collect();
-        assert_eq!(
-            positions,
-            [0, 1, 2, 3 + RUN_GAP, 4 + 2 * RUN_GAP]
-        );
+        assert_eq!(positions, [0, 1, 2, 3 + RUN_GAP, 4 + 2 * RUN_GAP]);
     }
 
     #[test]
@@ -363,8 +360,14 @@ mod tests {
                 (6, "七八".to_owned()),
             ]
         );
-        assert_eq!(texts(&covering_bigrams("一二三四五")), ["一二", "三四", "四五"]);
+        assert_eq!(
+            texts(&covering_bigrams("一二三四五")),
+            ["一二", "三四", "四五"]
+        );
         assert_eq!(texts(&covering_bigrams("一二")), ["一二"]);
-        assert_eq!(texts(&covering_bigrams("一二三，ab")), ["一二", "二三", "ab"]);
+        assert_eq!(
+            texts(&covering_bigrams("一二三，ab")),
+            ["一二", "二三", "ab"]
+        );
     }
 }

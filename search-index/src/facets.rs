@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tantivy::{
     DocId, Score, SegmentOrdinal, SegmentReader,
     collector::{Collector, SegmentCollector},
-    columnar::StrColumn,
+    columnar::{Cardinality, StrColumn},
 };
 
 /// Counts per value of each facet, over everything the query matched.
@@ -31,7 +31,13 @@ pub struct SegmentFacets {
     /// Per facet: its column in this segment (absent when no document has a value) and one
     /// counter per term ordinal.
     columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+    /// Matches not yet counted: columns are read a block at a time.
+    pending: Vec<DocId>,
+    ordinals: Vec<Option<u64>>,
 }
+
+/// Matches counted together: single-valued columns decode a block of values in one call.
+const BLOCK: usize = 64;
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -50,7 +56,11 @@ impl Collector for FacetCollector {
                 (column, counts)
             }));
         }
-        Ok(SegmentFacets { columns })
+        Ok(SegmentFacets {
+            columns,
+            pending: Vec::with_capacity(BLOCK),
+            ordinals: vec![None; BLOCK],
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -74,23 +84,57 @@ impl Collector for FacetCollector {
     }
 }
 
+fn increment(counts: &mut [u64], ordinal: u64) {
+    if let Some(count) = usize::try_from(ordinal)
+        .ok()
+        .and_then(|index| counts.get_mut(index))
+    {
+        *count += 1;
+    }
+}
+
+impl SegmentFacets {
+    fn count_pending(&mut self) {
+        let docs = &self.pending;
+        for (column, counts) in self.columns.iter_mut().flatten() {
+            let ords = column.ords();
+            if ords.get_cardinality() == Cardinality::Multivalued {
+                for doc in docs {
+                    for ordinal in ords.values_for_doc(*doc) {
+                        increment(counts, ordinal);
+                    }
+                }
+            } else {
+                let ordinals = &mut self.ordinals[..docs.len()];
+                ordinals.fill(None);
+                ords.first_vals(docs, ordinals);
+                for ordinal in ordinals.iter().flatten() {
+                    increment(counts, *ordinal);
+                }
+            }
+        }
+        self.pending.clear();
+    }
+}
+
 impl SegmentCollector for SegmentFacets {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter_mut().flatten() {
-            for ordinal in column.ords().values_for_doc(doc) {
-                if let Some(count) = usize::try_from(ordinal)
-                    .ok()
-                    .and_then(|index| counts.get_mut(index))
-                {
-                    *count += 1;
-                }
-            }
+        self.pending.push(doc);
+        if self.pending.len() == BLOCK {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> Facets {
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for doc in docs {
+            self.collect(*doc, 0.0);
+        }
+    }
+
+    fn harvest(mut self) -> Facets {
+        self.count_pending();
         let mut facets = Facets::new();
         for (name, column) in FACETS.iter().zip(self.columns) {
             let mut values = BTreeMap::new();

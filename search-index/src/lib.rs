@@ -204,6 +204,14 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Waits until background merges are done and shows their result (benchmarks measure a
+    /// settled index). Lets go of the writer, which the next change takes again.
+    pub fn settle(&self) -> Result<(), SearchError> {
+        self.release_writer();
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// How many documents are searchable.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()

@@ -227,7 +227,10 @@ impl SearchIndex {
                     constant(
                         all_words(
                             fields.name_pinyin,
-                            &terms.iter().map(|word| (*word).to_owned()).collect::<Vec<_>>(),
+                            &terms
+                                .iter()
+                                .map(|word| (*word).to_owned())
+                                .collect::<Vec<_>>(),
                         )?,
                         tier::ALL_SYLLABLES,
                     ),
@@ -243,7 +246,10 @@ impl SearchIndex {
             ));
             ranking.push((
                 Occur::Should,
-                constant(term(fields.name_prefix, &compact), tier::NAME_PREFIX * weight),
+                constant(
+                    term(fields.name_prefix, &compact),
+                    tier::NAME_PREFIX * weight,
+                ),
             ));
         }
         let matching: Box<dyn Query> = match matching.len() {

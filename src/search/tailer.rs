@@ -33,9 +33,22 @@ const POLL: Duration = Duration::from_millis(300);
 /// How long after a gap is first seen its fence is set. A transaction takes its id from the
 /// sequence a moment before it is assigned a transaction id; the fence must be above both.
 const FENCE_DELAY: Duration = Duration::from_secs(1);
-/// Changes this far below the rebuild's starting point are applied again after a rebuild, for
-/// transactions that were still committing while it read the database.
+/// While a rebuild's fence is open, the cursor stored is this far below the rebuild's starting
+/// point, so that a restart meanwhile applies the latest changes again.
 const REBUILD_OVERLAP: i64 = 1000;
+
+/// PostgreSQL: what a rebuild may have missed. Transactions that were running when it began
+/// can commit log rows below its starting point after it read the database; once every one of
+/// them has ended, the rows they (or anything later) inserted up to that point are applied again.
+#[derive(Clone, Copy, Debug)]
+struct RebuildFence {
+    /// The `xmax` when the rebuild began: above every transaction then running.
+    xmax: i64,
+    /// The `xmin` then: no row inserted by an older transaction needs applying again.
+    xmin: i64,
+    /// The highest log id when the rebuild began.
+    through: i64,
+}
 
 /// A missing id and what it waits for.
 struct Gap {
@@ -62,6 +75,7 @@ pub struct Tailer {
     gaps: BTreeMap<i64, Gap>,
     /// Rebuild requests up to this id are satisfied by the last rebuild.
     rebuilt_through: i64,
+    rebuild_fence: Option<RebuildFence>,
 }
 
 impl Tailer {
@@ -74,6 +88,7 @@ impl Tailer {
             seen_through: watermark,
             gaps: BTreeMap::new(),
             rebuilt_through: watermark,
+            rebuild_fence: None,
         }
     }
 
@@ -89,6 +104,7 @@ impl Tailer {
     ) -> anyhow::Result<u64> {
         self.service.set_ready(false);
         let started = Instant::now();
+        let snapshot = self.snapshot().await?;
         let high = search_change::Entity::find()
             .select_only()
             .column_as(search_change::Column::Id.max(), "max")
@@ -110,11 +126,17 @@ impl Tailer {
         .await?;
         let committer = self.service.clone();
         tokio::task::spawn_blocking(move || committer.index.commit()).await??;
-        self.watermark = (high - REBUILD_OVERLAP).max(0);
+        // SQLite: ids commit in order, so everything up to `high` was read.
+        self.watermark = high;
         self.rebuilt_through = high;
-        self.seen_through = self.watermark;
+        self.seen_through = high;
         self.gaps.clear();
-        self.service.store_cursor(self.watermark)?;
+        self.rebuild_fence = snapshot.map(|snapshot| RebuildFence {
+            xmax: snapshot.xmax,
+            xmin: snapshot.xmin,
+            through: high,
+        });
+        self.store_cursor()?;
         self.service.set_ready(true);
         info!(
             documents = count,
@@ -179,32 +201,94 @@ impl Tailer {
             self.rebuild().await?;
             return Ok(rows.len());
         }
-        if !rows.is_empty() {
-            let latest: BTreeSet<(&str, &str)> = rows
-                .iter()
-                .map(|row| (row.kind.as_str(), row.object_id.as_str()))
-                .collect();
-            let tenants = TenantDirectory::load(&self.state.db).await?;
-            let mut upserts = Vec::new();
-            for (kind, id) in latest {
-                let Some(kind) = Kind::parse(kind) else {
-                    continue;
-                };
-                match documents::current(&self.state.db, kind, id, &tenants).await? {
-                    Some(document) => upserts.push(document),
-                    None => self.service.index.remove(kind, id)?,
-                }
-            }
-            let writer = self.service.clone();
-            tokio::task::spawn_blocking(move || {
-                writer.index.upsert(&upserts)?;
-                writer.index.commit()
-            })
-            .await??;
-        }
+        self.apply(&rows).await?;
         let found: BTreeSet<i64> = rows.iter().map(|row| row.id).collect();
         self.settle(read_through, &found, snapshot);
-        self.service.store_cursor(self.watermark)?;
+        let mut applied = rows.len();
+        if let (Some(fence), Some(snapshot)) = (self.rebuild_fence, snapshot)
+            && snapshot.xmin >= fence.xmax
+        {
+            applied += self.close_rebuild_fence(fence).await?;
+        }
+        self.store_cursor()?;
+        Ok(applied)
+    }
+
+    /// The cursor kept beside the index: the watermark, or below it while a rebuild's fence is
+    /// open.
+    fn store_cursor(&self) -> anyhow::Result<()> {
+        let cursor = match self.rebuild_fence {
+            Some(fence) => self.watermark.min((fence.through - REBUILD_OVERLAP).max(0)),
+            None => self.watermark,
+        };
+        self.service.store_cursor(cursor)?;
+        Ok(())
+    }
+
+    /// Every transaction running when the last rebuild began has ended: applies again the log
+    /// rows up to the rebuild's start that they, or later transactions, inserted.
+    async fn close_rebuild_fence(&mut self, fence: RebuildFence) -> anyhow::Result<usize> {
+        // Row `xmin`s are 32-bit transaction ids; the snapshot's are 64-bit (epoch and id).
+        // Rows frozen by vacuum are old and show a special id below every normal one. (Across
+        // a wraparound of the 32-bit ids, once in four billion transactions, rows inserted just
+        // after it are not applied again.)
+        let late: Vec<i64> = self
+            .state
+            .db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT id FROM search_changes WHERE id <= $1 \
+                 AND xmin::text::bigint >= $2 ORDER BY id",
+                [fence.through.into(), (fence.xmin % (1_i64 << 32)).into()],
+            ))
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64>("", "id"))
+            .collect::<Result<_, _>>()?;
+        let mut applied = 0;
+        for ids in late.chunks(BATCH as usize) {
+            let rows = search_change::Entity::find()
+                .filter(search_change::Column::Id.is_in(ids.iter().copied()))
+                .all(&self.state.db)
+                .await?;
+            applied += self.apply(&rows).await?;
+        }
+        if applied > 0 {
+            info!(
+                changes = applied,
+                "changes that committed during the rebuild applied"
+            );
+        }
+        self.rebuild_fence = None;
+        Ok(applied)
+    }
+
+    /// Brings the documents the rows name up to date in the index, and commits it.
+    async fn apply(&self, rows: &[search_change::Model]) -> anyhow::Result<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let latest: BTreeSet<(&str, &str)> = rows
+            .iter()
+            .map(|row| (row.kind.as_str(), row.object_id.as_str()))
+            .collect();
+        let tenants = TenantDirectory::load(&self.state.db).await?;
+        let mut upserts = Vec::new();
+        for (kind, id) in latest {
+            let Some(kind) = Kind::parse(kind) else {
+                continue;
+            };
+            match documents::current(&self.state.db, kind, id, &tenants).await? {
+                Some(document) => upserts.push(document),
+                None => self.service.index.remove(kind, id)?,
+            }
+        }
+        let writer = self.service.clone();
+        tokio::task::spawn_blocking(move || {
+            writer.index.upsert(&upserts)?;
+            writer.index.commit()
+        })
+        .await??;
         Ok(rows.len())
     }
 

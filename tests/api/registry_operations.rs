@@ -171,12 +171,18 @@ async fn a_missed_annual_report_lists_the_organisation_until_it_files(backend: B
     assert_eq!(public.body["items"][0]["year"], 2026);
     assert_eq!(public.body["items"][0]["net_assets_fen"], -150_000);
     // The profile's permanent address by code serves the same list.
-    let code = app.get(&format!("/api/v1/organisations/{org}"), None).await.body["uscc"]
+    let code = app
+        .get(&format!("/api/v1/organisations/{org}"), None)
+        .await
+        .body["uscc"]
         .as_str()
         .unwrap()
         .to_owned();
     let by_code = app
-        .get(&format!("/api/v1/organisations/{code}/annual-reports"), None)
+        .get(
+            &format!("/api/v1/organisations/{code}/annual-reports"),
+            None,
+        )
         .await;
     assert_eq!(by_code.body, public.body);
     let summary = disclosures(app, &org, "annual_report").await;

@@ -10,6 +10,7 @@ use crate::helpers::{Backend, TestApp};
 
 crate::on_both_databases!(
     published_organisations_become_searchable,
+    results_page_in_one_order_sort_by_date_and_limit_anonymous_use,
     a_crash_before_the_cursor_moves_loses_and_duplicates_nothing,
 );
 
@@ -156,6 +157,143 @@ async fn published_organisations_become_searchable(backend: Backend) {
             response.text
         );
     }
+}
+
+/// Follows `next_cursor` from `first` to the end; the ids in order.
+async fn every_page(app: &TestApp, first: &str) -> (Vec<String>, u64) {
+    let mut path = first.to_owned();
+    let mut seen = Vec::new();
+    let mut total = 0;
+    loop {
+        let page = app.get(&path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        total = page.body["total"].as_u64().unwrap();
+        seen.extend(ids(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{first}&cursor={cursor}"),
+            None => return (seen, total),
+        }
+    }
+}
+
+async fn results_page_in_one_order_sort_by_date_and_limit_anonymous_use(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    socorg::demo::load(&app.state, 60).await.unwrap();
+    // Waits (signed in, so as not to use up the anonymous limit) until the index holds every
+    // organisation and disclosure: it follows the database on its own.
+    let token = app.platform_admin("searcher@example.org").await;
+    let expected = documents_in_database(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let indexed = loop {
+        let body = app.get("/api/v1/search?limit=1", Some(&token)).await.body;
+        if body["total"].as_u64() == Some(expected) || Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(indexed["total"].as_u64(), Some(expected), "{indexed}");
+
+    // Paging by cursor: every match once, in one order, however often it is asked.
+    let first = "/api/v1/search?q=服务&kind=organisation&limit=7";
+    let (paged, total) = every_page(&app, first).await;
+    assert!(total > 7, "{total}: too few matches to page");
+    assert_eq!(paged.len() as u64, total);
+    let unique: std::collections::HashSet<&String> = paged.iter().collect();
+    assert_eq!(unique.len(), paged.len(), "a result came twice: {paged:?}");
+    assert_eq!(every_page(&app, first).await.0, paged);
+    let whole = app
+        .get("/api/v1/search?q=服务&kind=organisation&limit=200", None)
+        .await;
+    assert_eq!(ids(&whole.body), paged);
+    assert!(indexed["next_cursor"].is_string());
+
+    // Newest first.
+    let by_date = app
+        .get("/api/v1/search?kind=disclosure&sort=date&limit=15", None)
+        .await;
+    let mut published = Vec::new();
+    for id in ids(&by_date.body) {
+        let disclosure = app.get(&format!("/api/v1/disclosures/{id}"), None).await;
+        published.push(
+            chrono::DateTime::parse_from_rfc3339(disclosure.body["published_at"].as_str().unwrap())
+                .unwrap(),
+        );
+    }
+    assert_eq!(published.len(), 15, "{}", by_date.text);
+    assert!(
+        published.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{published:?}"
+    );
+
+    // Ten kilobytes of text are still only text.
+    let long = "长者a".repeat(2500);
+    let response = app
+        .client
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // Public reads answer any origin.
+    let response = app
+        .client
+        .get(app.url("/api/v1/search?q=福田"))
+        .header("Origin", "https://press.example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let allowed = response
+        .headers()
+        .get("access-control-allow-origin")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    assert!(
+        matches!(allowed.as_deref(), Some("*" | "https://press.example.org")),
+        "{allowed:?}"
+    );
+
+    // Anonymous use is limited per address and minute; a token is not.
+    app.clock.advance(chrono::Duration::minutes(2));
+    let mut refused = None;
+    for attempt in 0..200 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/search?q=福田"))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((attempt, response));
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let (attempt, response) = refused.expect("anonymous searches were never limited");
+    assert_eq!(attempt, 120, "the limit is 120 a minute");
+    let retry_after: i64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    assert_eq!(
+        app.get("/api/v1/search?q=福田", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        app.get("/api/v1/search?q=福田", None).await.status,
+        StatusCode::OK
+    );
 }
 
 /// Organisations and disclosures in the database.
@@ -387,5 +525,37 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
         tailer.watermark(),
         after,
         "a rolled-back id does not hold the cursor"
+    );
+
+    // A rebuild while a transaction holds a low id, with many changes committed above it: the
+    // late commit is applied once that transaction has ended.
+    let slow = owner.begin().await.unwrap();
+    slow.execute_unprepared(&format!(
+        "UPDATE organisations SET name = '重建期间提交协会' WHERE id = '{}'",
+        ids[0]
+    ))
+    .await
+    .unwrap();
+    let late = append_change(&slow, &ids[0]).await;
+    owner
+        .execute_unprepared(&format!(
+            "INSERT INTO search_changes (kind, object_id, created_at) \
+             SELECT 'organisation', '{}', now() FROM generate_series(1, 1500)",
+            ids[1]
+        ))
+        .await
+        .unwrap();
+    tailer.rebuild().await.unwrap();
+    assert!(tailer.watermark() >= late + 1500);
+    assert_eq!(found("重建期间"), 0, "not committed yet");
+    slow.commit().await.unwrap();
+    tick_until(&mut tailer, Duration::from_secs(15), |_| {
+        found("重建期间") == 1
+    })
+    .await;
+    assert_eq!(
+        found("重建期间"),
+        1,
+        "the commit during the rebuild was applied"
     );
 }

@@ -262,8 +262,7 @@ impl AnnualApi {
         id: Path<String>,
     ) -> ApiResult<Json<AnnualReportList>> {
         let principal = auth.principal(&self.state).await?;
-        let view =
-            organisations::service::get_organisation(&self.state, &principal, &id.0).await?;
+        let view = organisations::service::get_organisation(&self.state, &principal, &id.0).await?;
         let reports = super::reports_of(&self.state, view.model.id).await?;
         let private = view.private;
         Ok(Json(AnnualReportList {
