@@ -107,27 +107,54 @@ pub fn disclosure_document(model: &disclosure::Model, tenants: &TenantDirectory)
     }
 }
 
-/// The current document of an object, or `None` when it no longer exists (or is not public).
-pub async fn current(
+/// Objects read in one query when many changed at once (a bulk import).
+const BATCH: usize = 500;
+
+/// The current documents of many objects of one kind: for each id, its document or `None` when
+/// it no longer exists (or is not public).
+pub async fn current_many(
     db: &impl ConnectionTrait,
     kind: Kind,
-    id: &str,
+    ids: &[&str],
     tenants: &TenantDirectory,
-) -> Result<Option<SearchDocument>, DbErr> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
-    };
-    Ok(match kind {
-        Kind::Organisation => organisation::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|model| organisation_document(&model, tenants)),
-        Kind::Disclosure => disclosure::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|model| disclosure_document(&model, tenants)),
-        Kind::Tender => None,
-    })
+) -> Result<Vec<(String, Option<SearchDocument>)>, DbErr> {
+    let mut found: HashMap<String, SearchDocument> = HashMap::new();
+    let parsed: Vec<Uuid> = ids
+        .iter()
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect();
+    for chunk in parsed.chunks(BATCH) {
+        let documents: Vec<SearchDocument> = match kind {
+            Kind::Organisation => organisation::Entity::find()
+                .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .iter()
+                .map(|model| organisation_document(model, tenants))
+                .collect(),
+            Kind::Disclosure => disclosure::Entity::find()
+                .filter(disclosure::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .iter()
+                .map(|model| disclosure_document(model, tenants))
+                .collect(),
+            Kind::Tender => Vec::new(),
+        };
+        found.extend(
+            documents
+                .into_iter()
+                .map(|document| (document.id.clone(), document)),
+        );
+    }
+    Ok(ids
+        .iter()
+        .map(|id| {
+            // Ids are stored as written by `Uuid::to_string`; look them up the same way.
+            let key = Uuid::parse_str(id).map_or_else(|_| (*id).to_owned(), |id| id.to_string());
+            ((*id).to_owned(), found.remove(&key))
+        })
+        .collect())
 }
 
 const PAGE: u64 = 1000;

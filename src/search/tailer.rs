@@ -273,14 +273,22 @@ impl Tailer {
             .map(|row| (row.kind.as_str(), row.object_id.as_str()))
             .collect();
         let tenants = TenantDirectory::load(&self.state.db).await?;
-        let mut upserts = Vec::new();
+        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (kind, id) in latest {
+            by_kind.entry(kind).or_default().push(id);
+        }
+        let mut upserts = Vec::new();
+        for (kind, ids) in by_kind {
             let Some(kind) = Kind::parse(kind) else {
                 continue;
             };
-            match documents::current(&self.state.db, kind, id, &tenants).await? {
-                Some(document) => upserts.push(document),
-                None => self.service.index.remove(kind, id)?,
+            for (id, document) in
+                documents::current_many(&self.state.db, kind, &ids, &tenants).await?
+            {
+                match document {
+                    Some(document) => upserts.push(document),
+                    None => self.service.index.remove(kind, &id)?,
+                }
             }
         }
         let writer = self.service.clone();

@@ -163,11 +163,10 @@ async fn published_organisations_become_searchable(backend: Backend) {
 async fn every_page(app: &TestApp, first: &str) -> (Vec<String>, u64) {
     let mut path = first.to_owned();
     let mut seen = Vec::new();
-    let mut total = 0;
     loop {
         let page = app.get(&path, None).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-        total = page.body["total"].as_u64().unwrap();
+        let total = page.body["total"].as_u64().unwrap();
         seen.extend(ids(&page.body));
         match page.body["next_cursor"].as_str() {
             Some(cursor) => path = format!("{first}&cursor={cursor}"),
