@@ -88,6 +88,10 @@ pub struct Config {
     /// `SOCORG_WORKER_IN_SERVE`: whether `serve` runs a job worker itself; turn it off when
     /// separate `socorg worker` processes do the work.
     pub worker_in_serve: bool,
+    /// `SOCORG_CRASH_AFTER_INDEX_COMMIT`: for crash tests only. The process aborts (as under
+    /// `kill -9`) right after the search tailer commits changes to the index and before it
+    /// moves its cursor.
+    pub crash_after_index_commit: bool,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -115,6 +119,7 @@ impl Default for Config {
             job_lease_seconds: 300,
             job_max_attempts: 8,
             worker_in_serve: true,
+            crash_after_index_commit: false,
             password_cost: PasswordCost::Production,
         }
     }

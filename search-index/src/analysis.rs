@@ -10,6 +10,8 @@ use tantivy::{
 };
 use tantivy_jieba::JiebaTokenizer;
 
+use crate::traditional::TRADITIONAL;
+
 /// Words: jieba in search mode (also the sub-words), lower-cased, English stemmed.
 pub const WORDS: &str = "socorg_words";
 /// Overlapping character bigrams of CJK runs; Latin words whole.
@@ -18,87 +20,6 @@ pub const BIGRAMS: &str = "socorg_bigrams";
 pub const KEYWORD: &str = "socorg_keyword";
 /// Whitespace-separated Latin words, lower-cased (pinyin syllables).
 pub const LATIN: &str = "socorg_latin";
-
-/// Traditional → simplified for characters frequent in organisation names and notices.
-const TRADITIONAL: &[(char, char)] = &[
-    ('會', '会'),
-    ('協', '协'),
-    ('務', '务'),
-    ('區', '区'),
-    ('門', '门'),
-    ('國', '国'),
-    ('華', '华'),
-    ('東', '东'),
-    ('學', '学'),
-    ('愛', '爱'),
-    ('關', '关'),
-    ('發', '发'),
-    ('業', '业'),
-    ('團', '团'),
-    ('體', '体'),
-    ('興', '兴'),
-    ('醫', '医'),
-    ('療', '疗'),
-    ('養', '养'),
-    ('護', '护'),
-    ('兒', '儿'),
-    ('書', '书'),
-    ('藝', '艺'),
-    ('術', '术'),
-    ('環', '环'),
-    ('實', '实'),
-    ('進', '进'),
-    ('聯', '联'),
-    ('勞', '劳'),
-    ('動', '动'),
-    ('職', '职'),
-    ('員', '员'),
-    ('長', '长'),
-    ('樂', '乐'),
-    ('應', '应'),
-    ('創', '创'),
-    ('廣', '广'),
-    ('龍', '龙'),
-    ('灣', '湾'),
-    ('寶', '宝'),
-    ('鄉', '乡'),
-    ('鎮', '镇'),
-    ('鄰', '邻'),
-    ('後', '后'),
-    ('為', '为'),
-    ('與', '与'),
-    ('舊', '旧'),
-    ('壯', '壮'),
-    ('殘', '残'),
-    ('設', '设'),
-    ('計', '计'),
-    ('經', '经'),
-    ('濟', '济'),
-    ('貿', '贸'),
-    ('運', '运'),
-    ('輸', '输'),
-    ('電', '电'),
-    ('腦', '脑'),
-    ('網', '网'),
-    ('絡', '络'),
-    ('圖', '图'),
-    ('館', '馆'),
-    ('場', '场'),
-    ('農', '农'),
-    ('銀', '银'),
-    ('綠', '绿'),
-    ('義', '义'),
-    ('願', '愿'),
-    ('幫', '帮'),
-    ('兩', '两'),
-    ('機', '机'),
-    ('構', '构'),
-    ('單', '单'),
-    ('辦', '办'),
-    ('導', '导'),
-    ('報', '报'),
-    ('壇', '坛'),
-];
 
 /// Everyday abbreviations and the words they stand for; a query for either finds both.
 pub const SYNONYMS: &[(&str, &str)] = &[
@@ -114,21 +35,33 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 ];
 
 /// Folds text for indexing and querying: full-width forms to half-width, the ideographic space
-/// to a space, traditional characters to simplified ones, and lower case.
+/// to a space, traditional characters to simplified ones (the Unihan table), and lower case.
+/// Each character folds to exactly one character, so a position in the folded text is the same
+/// position in the original.
 pub fn fold(text: &str) -> String {
-    text.chars()
-        .map(|character| match character {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => {
-                char::from_u32(u32::from(character) - 0xFEE0).unwrap_or(character)
-            }
-            other => TRADITIONAL
-                .iter()
-                .find(|(traditional, _)| *traditional == other)
-                .map_or(other, |(_, simplified)| *simplified),
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(character: char) -> char {
+    match character {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => {
+            char::from_u32(u32::from(character) - 0xFEE0).map_or(character, lower)
+        }
+        other if is_cjk(other) => TRADITIONAL
+            .binary_search_by_key(&other, |(traditional, _)| *traditional)
+            .map_or(other, |index| TRADITIONAL[index].1),
+        other => lower(other),
+    }
+}
+
+/// Lower case where it is one character (`İ` lower-cases to two and is kept).
+fn lower(character: char) -> char {
+    let mut lowered = character.to_lowercase();
+    match (lowered.next(), lowered.next()) {
+        (Some(single), None) => single,
+        _ => character,
+    }
 }
 
 /// Whether a character belongs to the CJK ideographs.
@@ -319,6 +252,24 @@ pub fn words(index: &Index, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::{RUN_GAP, bigrams, covering_bigrams, fold};
+
+    #[test]
+    fn folding_keeps_one_character_for_each() {
+        for text in ["İstanbul ＡＢＣ　深圳市福田區", "婦聯 慈善總會 衛生 國際"]
+        {
+            assert_eq!(fold(text).chars().count(), text.chars().count());
+        }
+        assert_eq!(fold("婦聯 慈善總會 衛生 國際"), "妇联 慈善总会 卫生 国际");
+    }
+
+    #[test]
+    fn the_traditional_table_is_sorted() {
+        assert!(
+            crate::traditional::TRADITIONAL
+                .windows(2)
+                .all(|pair| pair[0].0 < pair[1].0)
+        );
+    }
 
     #[test]
     fn folding_normalises_width_case_and_traditional_characters() {

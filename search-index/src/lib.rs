@@ -9,6 +9,7 @@ mod facets;
 mod pinyin;
 mod query;
 pub mod schema;
+mod traditional;
 
 use std::{path::Path, sync::Mutex};
 
@@ -237,6 +238,7 @@ impl SearchIndex {
         out.add_text(fields.title_bigrams, &title);
         out.add_text(fields.display_title, &document.title);
         out.add_text(fields.body, &body);
+        out.add_text(fields.display_body, &document.body);
         out.add_text(fields.body_bigrams, &body);
         if kind == Kind::Organisation {
             out.add_text(fields.name_exact, &title);

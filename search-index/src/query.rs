@@ -471,13 +471,11 @@ impl SearchIndex {
                 .unwrap_or_default()
                 .to_owned()
         };
+        let body = text(self.fields.display_body);
         let snippet = snippets
-            .map(|generator| generator.snippet_from_doc(document).to_html())
+            .map(|generator| snippet_html(&body, generator))
             .filter(|snippet| !snippet.is_empty())
-            .unwrap_or_else(|| {
-                let body = text(self.fields.body);
-                escape(&body.chars().take(120).collect::<String>())
-            });
+            .unwrap_or_else(|| escape(&body.chars().take(120).collect::<String>()));
         let uscc = text(self.fields.uscc);
         Hit {
             kind: text(self.fields.kind),
@@ -490,6 +488,59 @@ impl SearchIndex {
             score,
         }
     }
+}
+
+/// The best fragment of the description as written, the matching words in `<b>`. Matches are
+/// found in the folded text; folding keeps one character for each, so the same characters are
+/// marked in the original.
+fn snippet_html(original: &str, generator: &SnippetGenerator) -> String {
+    let folded = analysis::fold(original);
+    let snippet = generator.snippet(&folded);
+    if snippet.is_empty() {
+        return String::new();
+    }
+    let starts = |text: &str| -> Vec<usize> {
+        text.char_indices()
+            .map(|(offset, _)| offset)
+            .chain([text.len()])
+            .collect()
+    };
+    let (folded_starts, original_starts) = (starts(&folded), starts(original));
+    let to_original = |byte: usize| {
+        let index = folded_starts.partition_point(|start| *start < byte);
+        original_starts
+            .get(index)
+            .copied()
+            .unwrap_or(original.len())
+    };
+    let fragment = snippet.fragment_range();
+    // Words of jieba's search mode overlap and come in any order: sorted and merged here.
+    let mut marks: Vec<(usize, usize)> = snippet
+        .highlighted()
+        .iter()
+        .map(|range| (fragment.start + range.start, fragment.start + range.end))
+        .collect();
+    marks.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(marks.len());
+    for (start, end) in marks {
+        match merged.last_mut() {
+            Some((_, last_end)) if start <= *last_end => *last_end = (*last_end).max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut html = String::new();
+    let mut at = fragment.start;
+    for (start, end) in merged {
+        html.push_str(&escape(&original[to_original(at)..to_original(start)]));
+        html.push_str("<b>");
+        html.push_str(&escape(&original[to_original(start)..to_original(end)]));
+        html.push_str("</b>");
+        at = end;
+    }
+    html.push_str(&escape(
+        &original[to_original(at)..to_original(fragment.end)],
+    ));
+    html
 }
 
 fn escape(text: &str) -> String {

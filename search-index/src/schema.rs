@@ -7,7 +7,7 @@ use tantivy::schema::{
 
 use crate::analysis::{BIGRAMS, KEYWORD, LATIN, WORDS};
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -27,8 +27,10 @@ pub struct Fields {
     pub name_prefix: Field,
     pub name_pinyin: Field,
     pub name_initials: Field,
-    /// Folded body, searched as words and shown in snippets.
+    /// Folded body, searched as words (and highlighted in snippets).
     pub body: Field,
+    /// The body as written, for snippets.
+    pub display_body: Field,
     pub body_bigrams: Field,
     pub uscc: Field,
     pub org_type: Field,
@@ -91,7 +93,8 @@ pub fn build() -> (Schema, Fields) {
         name_prefix: builder.add_text_field("name_prefix", text(KEYWORD, false, false)),
         name_pinyin: builder.add_text_field("name_pinyin", text(LATIN, false, false)),
         name_initials: builder.add_text_field("name_initials", text(KEYWORD, false, false)),
-        body: builder.add_text_field("body", text(WORDS, true, true)),
+        body: builder.add_text_field("body", text(WORDS, true, false)),
+        display_body: builder.add_text_field("display_body", STORED),
         body_bigrams: builder.add_text_field("body_bigrams", text(BIGRAMS, true, false)),
         uscc: builder.add_text_field("uscc", STRING | STORED),
         org_type: builder.add_text_field("org_type", STRING | STORED | FAST),

@@ -168,7 +168,8 @@ impl SearchApi {
                 other => ApiError::internal(other),
             })?;
         let shown = offset + results.hits.len();
-        let next_cursor = (shown < results.total).then(|| {
+        // No cursor to a page that would be refused: paging stops at `MAX_OFFSET`.
+        let next_cursor = (shown < results.total && shown <= search_index::MAX_OFFSET).then(|| {
             use base64::Engine;
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(shown.to_string())
         });

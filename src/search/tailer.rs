@@ -202,6 +202,10 @@ impl Tailer {
             return Ok(rows.len());
         }
         self.apply(&rows).await?;
+        if self.state.config.crash_after_index_commit && !rows.is_empty() {
+            warn!("aborting after the index commit, before the cursor moves (crash test)");
+            std::process::abort();
+        }
         let found: BTreeSet<i64> = rows.iter().map(|row| row.id).collect();
         self.settle(read_through, &found, snapshot);
         let mut applied = rows.len();

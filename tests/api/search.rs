@@ -1,7 +1,10 @@
 //! Public search over HTTP: what the registry publishes becomes searchable within moments, in
 //! Chinese, pinyin, initials and by code; private objects never appear.
 
-use std::time::{Duration, Instant};
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -12,6 +15,8 @@ crate::on_both_databases!(
     published_organisations_become_searchable,
     results_page_in_one_order_sort_by_date_and_limit_anonymous_use,
     a_crash_before_the_cursor_moves_loses_and_duplicates_nothing,
+    a_process_killed_between_index_commit_and_cursor_recovers,
+    a_corrupt_or_outdated_index_is_rebuilt_at_start,
 );
 
 /// Polls (real time: the index follows the database on its own) until `check` holds.
@@ -356,6 +361,133 @@ async fn a_crash_before_the_cursor_moves_loses_and_duplicates_nothing(backend: B
     assert_eq!(again["total"], 1, "applied again, not twice: {again}");
     drop(second);
     drop(first);
+}
+
+/// `socorg serve` as a process of its own, on the test's database, with a search index in
+/// `data_dir`.
+fn serve_process(app: &TestApp, data_dir: &std::path::Path, port: u16, crash: bool) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_socorg"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("SOCORG_DATABASE_URL", &app.database_url)
+        .env("SOCORG_WORKER_IN_SERVE", "false")
+        .env("SOCORG_CRASH_AFTER_INDEX_COMMIT", crash.to_string())
+        .env("SOCORG_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start socorg serve")
+}
+
+/// The total of a search on a server process, once it answers.
+async fn process_total(client: &reqwest::Client, port: u16, query: &str) -> Option<u64> {
+    let response = client
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/search?limit=1&{query}"
+        ))
+        .send()
+        .await
+        .ok()?;
+    let body: Value = response.json().await.ok()?;
+    body["total"].as_u64()
+}
+
+async fn a_process_killed_between_index_commit_and_cursor_recovers(backend: Backend) {
+    // No jobs run meanwhile, so that the only change after the start is the one below.
+    let app = TestApp::spawn_with(backend, |config| config.worker_in_serve = false).await;
+    socorg::demo::load(&app.state, 20).await.unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = reqwest::Client::new();
+    let expected = documents_in_database(&app).await;
+
+    // The process rebuilds its missing index at start, then dies right after the first
+    // change it commits to the index, before its cursor moves.
+    let mut doomed = serve_process(&app, folder.path(), port, true);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while process_total(&client, port, "").await != Some(expected) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(process_total(&client, port, "").await, Some(expected));
+    let cursor_before = std::fs::read_to_string(folder.path().join("search/cursor")).unwrap();
+    let platform = app.platform_admin("root@example.org").await;
+    let posted = app
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&platform),
+            json!({ "title": "进程被杀测试通知", "body": "索引提交之后、游标前进之前进程终止。" }),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = doomed.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the process did not die");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.code().is_none(), "killed by a signal: {status:?}");
+    let cursor_after = std::fs::read_to_string(folder.path().join("search/cursor")).unwrap();
+    assert_eq!(cursor_after, cursor_before, "the cursor did not move");
+
+    // Restarted, it applies the change again from its cursor: once, not twice.
+    let mut restarted = serve_process(&app, folder.path(), port, false);
+    let expected = documents_in_database(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while process_total(&client, port, "").await != Some(expected) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let total = process_total(&client, port, "").await;
+    let found = process_total(&client, port, "q=进程被杀测试").await;
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert_eq!(
+        total,
+        Some(expected),
+        "the index holds what the database holds"
+    );
+    assert_eq!(found, Some(1));
+}
+
+async fn a_corrupt_or_outdated_index_is_rebuilt_at_start(backend: Backend) {
+    let mut first = TestApp::spawn(backend).await;
+    socorg::demo::load(&first.state, 20).await.unwrap();
+    converges(&first).await;
+    let folder = first.data_dir.join("search");
+    first.stop().await;
+
+    // Of another schema version: replaced and rebuilt, and readiness says so meanwhile.
+    std::fs::write(folder.join("schema-version"), "0").unwrap();
+    let mut second = first.spawn_beside(true).await;
+    let ready = second.get("/readyz", None).await;
+    assert!(
+        ready.body["search"] == "rebuilding" || ready.body["search"] == "ok",
+        "{}",
+        ready.text
+    );
+    converges(&second).await;
+    assert_eq!(second.get("/readyz", None).await.body["search"], "ok");
+    second.stop().await;
+
+    // Unreadable: its metadata overwritten with garbage.
+    std::fs::write(folder.join("meta.json"), "{ not json").unwrap();
+    let third = first.spawn_beside(true).await;
+    converges(&third).await;
+    assert_eq!(third.get("/readyz", None).await.body["search"], "ok");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("schema-version")).unwrap(),
+        search_index::SCHEMA_VERSION.to_string()
+    );
 }
 
 async fn app_search(app: &TestApp, text: &str) -> Value {
