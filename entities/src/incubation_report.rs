@@ -10,6 +10,7 @@ use sea_orm::entity::prelude::{
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    pub tenant_id: Uuid,
     pub group_id: Uuid,
     pub reported_at: DateTimeUtc,
     pub author_user_id: Option<Uuid>,

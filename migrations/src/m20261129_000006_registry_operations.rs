@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{
     DbErr, MigrationTrait, SchemaManager, async_trait,
-    sea_orm::{DeriveIden, DeriveMigrationName},
+    sea_orm::{ConnectionTrait, DeriveIden, DeriveMigrationName},
     sea_query::{ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, IntoIden, Table},
 };
 
@@ -102,6 +102,7 @@ enum IncubationGroups {
 enum IncubationReports {
     Table,
     Id,
+    TenantId,
     GroupId,
     ReportedAt,
     AuthorUserId,
@@ -215,6 +216,14 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // One pending flag per organisation, however many nodes sweep at once.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX serious_violation_flags_one_pending \
+                 ON serious_violation_flags (organisation_id) WHERE decision = 'pending'",
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -261,10 +270,15 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(IncubationReports::Table)
                     .col(uuid_pk(IncubationReports::Id))
+                    .col(uuid_col(IncubationReports::TenantId))
                     .col(uuid_col(IncubationReports::GroupId))
                     .col(timestamp(IncubationReports::ReportedAt))
                     .col(uuid_null(IncubationReports::AuthorUserId))
                     .col(text(IncubationReports::Body))
+                    .foreign_key(&mut tenant_fk(
+                        IncubationReports::Table,
+                        IncubationReports::TenantId,
+                    ))
                     .foreign_key(
                         &mut ForeignKey::create()
                             .from(IncubationReports::Table, IncubationReports::GroupId)

@@ -14,7 +14,7 @@ use crate::{
     disclosures::Category,
     registry::{
         annual::{overdue_year, sweep},
-        incubation::{ADMITTED, APPLIED, EXITED, GRADUATED, INCUBATING},
+        incubation::{ADMITTED, APPLIED, EXITED, GRADUATED, INCUBATING, graduate},
         model::OrgStatus,
         organisations::service::{HistoryEvent, record_event, yuan},
     },
@@ -165,7 +165,7 @@ async fn create_incubation(
     for (name, areas, status) in groups {
         let started = matches!(status, INCUBATING | ADMITTED | GRADUATED | EXITED)
             .then(|| today - Duration::days(120));
-        let group = incubation_group::Model {
+        let mut group = incubation_group::Model {
             id: Uuid::now_v7(),
             tenant_id: futian.id(),
             name: name.to_owned(),
@@ -190,6 +190,25 @@ async fn create_incubation(
             updated_at: now,
             version: 1,
         };
+        if status == GRADUATED {
+            // Graduated as the base graduates a group: with its pre-filled application and
+            // the graduation notice.
+            let mut graduating = incubation_group::Model {
+                status: INCUBATING.to_owned(),
+                ended_on: None,
+                ..group
+            };
+            graduate(
+                db,
+                futian,
+                &mut graduating,
+                now - Duration::days(10),
+                founder,
+            )
+            .await
+            .map_err(|error| anyhow::anyhow!("demo graduation: {error}"))?;
+            group = graduating;
+        }
         incubation_group::Entity::insert(group.clone().into_active_model())
             .exec_without_returning(db)
             .await?;
@@ -197,6 +216,7 @@ async fn create_incubation(
             incubation_report::Entity::insert(
                 incubation_report::Model {
                     id: Uuid::now_v7(),
+                    tenant_id: group.tenant_id,
                     group_id: group.id,
                     reported_at: now - Duration::days(30),
                     author_user_id: Some(founder),

@@ -12,6 +12,7 @@ use crate::helpers::{Backend, TestApp, TestResponse};
 crate::on_both_databases!(
     an_export_imports_again_into_a_fresh_register,
     a_file_with_bad_rows_is_reported_line_by_line_and_writes_nothing,
+    records_made_in_socorg_export_and_import_again,
 );
 
 const HEADER: &str = "name,uscc,type,address,legal_representative,service_areas,founded_on,registered_funds_fen,status,status_reason,status_date";
@@ -162,6 +163,91 @@ async fn an_export_imports_again_into_a_fresh_register(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+/// Organisations recorded through the API (without a founding date, with a reason over two
+/// lines once abnormal) export into a file that a fresh register imports; anonymous downloads
+/// are limited per address.
+async fn records_made_in_socorg_export_and_import_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let root = app.platform_admin("root@example.org").await;
+    app.create_tenant(&root, "futian", "440304", None).await;
+    let recorded = app
+        .post(
+            "/api/v1/tenants/futian/organisations",
+            Some(&root),
+            serde_json::json!({
+                "uscc": code(901),
+                "name": "深圳市福田区老街坊协会",
+                "type": "social_group",
+                "address": "深圳市福田区",
+                "legal_representative": "李四",
+                "service_areas": ["社区服务"],
+                "registered_funds_fen": 3_000_000,
+            }),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+    let id = recorded.body["id"].as_str().unwrap().to_owned();
+    let listed = app
+        .post(
+            &format!("/api/v1/organisations/{id}/abnormal"),
+            Some(&root),
+            serde_json::json!({ "reason": "未按规定报送年度工作报告；\n经催告仍未报送" }),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+
+    let exported = export(&app, "?tenant=futian").await;
+    let fresh = TestApp::spawn(backend).await;
+    let fresh_root = fresh.platform_admin("root@example.org").await;
+    fresh
+        .create_tenant(&fresh_root, "futian", "440304", None)
+        .await;
+    let taken = import(
+        &fresh,
+        &fresh_root,
+        "futian",
+        "",
+        "text/csv",
+        exported.text.clone(),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.text);
+    assert_eq!(taken.body["imported"], 1);
+    assert_eq!(
+        rows(&export(&fresh, "?tenant=futian").await.text),
+        rows(&exported.text)
+    );
+
+    // Ten anonymous downloads a minute; then 429 with Retry-After; signed in, no limit.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(export(&fresh, "?tenant=futian").await.status);
+    }
+    // One download above was anonymous too.
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|status| **status == StatusCode::OK)
+            .count(),
+        9
+    );
+    let refused = fresh
+        .client
+        .get(fresh.url("/api/v1/organisations/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let signed_in = fresh
+        .get(
+            "/api/v1/organisations/export?tenant=futian",
+            Some(&fresh_root),
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::OK);
 }
 
 async fn a_file_with_bad_rows_is_reported_line_by_line_and_writes_nothing(backend: Backend) {

@@ -82,6 +82,7 @@ async fn demo_data_is_complete_and_loads_once(backend: Backend) {
         .map(|item| item["status"].as_str().unwrap())
         .collect();
     states.sort_unstable();
+    states.dedup();
     assert_eq!(
         states,
         [
@@ -93,7 +94,34 @@ async fn demo_data_is_complete_and_loads_once(backend: Backend) {
             "withdrawn"
         ]
     );
+    // The registry's year: annual reports disclosed, groups in the incubation base, one of them
+    // graduated into a pre-filled application with its notice.
+    for category in ["annual_report", "incubation_graduation"] {
+        let listed = app
+            .get(
+                &format!("/api/v1/disclosures?category={category}&limit=1"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            1,
+            "a {category} disclosure: {}",
+            listed.text
+        );
+    }
+    let incubating = app.get("/api/v1/tenants/futian/incubation", None).await;
+    assert_eq!(incubating.body["items"].as_array().unwrap().len(), 3);
     let registrar = &tokens["registry_admin (futian)"];
+    let graduated = app
+        .get(
+            "/api/v1/tenants/futian/incubation?status=graduated",
+            Some(registrar),
+        )
+        .await;
+    let detail = &graduated.body["items"][0]["detail"];
+    assert!(detail["registration_id"].is_string(), "{}", graduated.text);
+    assert!(detail["disclosure_id"].is_string(), "{}", graduated.text);
     let users = app
         .get("/api/v1/tenants/futian/users", Some(registrar))
         .await;

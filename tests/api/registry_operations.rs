@@ -313,10 +313,18 @@ async fn a_group_graduates_from_incubation_into_registration(backend: Backend) {
     app.post(&admit, Some(&world.luohu_admin), period.clone())
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
-    app.post(
-        &admit,
+    let refused = app
+        .post(
+            &admit,
+            Some(&world.futian_admin),
+            json!({ "mentor": " ", "starts_on": "2026-03-10", "planned_end_on": "2026-03-01" }),
+        )
+        .await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(refused.problem_fields(), ["mentor", "planned_end_on"]);
+    app.get(
+        &format!("{base}?status=hatching"),
         Some(&world.futian_admin),
-        json!({ "mentor": "王老师", "starts_on": "2026-03-10", "planned_end_on": "2026-03-01" }),
     )
     .await
     .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");

@@ -255,9 +255,18 @@ async fn flag_long_abnormal(
             disclosure_id: None,
         };
         let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-        serious_violation_flag::Entity::insert(flag.clone().into_active_model())
+        match serious_violation_flag::Entity::insert(flag.clone().into_active_model())
             .exec_without_returning(&transaction)
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            // Another node flagged it a moment ago (one pending flag per organisation).
+            Err(error) if db::is_unique_violation(&error) => {
+                transaction.rollback().await?;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        }
         record_event(
             &transaction,
             &model,

@@ -1,5 +1,6 @@
 //! `/api/v1/tenants/{slug}/organisations/import` and `/api/v1/organisations/export`.
 
+use poem::web::RemoteAddr;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, Tags,
     param::{Path, Query},
@@ -12,10 +13,14 @@ use crate::{
     documents::upload::UploadBody,
     error::{ApiError, ApiResult, FieldError},
     http::security::{BearerAuth, OptionalBearerAuth},
+    ratelimit,
     registry::model::{OrgStatus, OrgType},
     state::AppState,
     tenants,
 };
+
+/// Downloads of the register one address may make per minute without signing in.
+const ANONYMOUS_EXPORTS_PER_MINUTE: i32 = 10;
 
 #[derive(Tags)]
 enum BulkTags {
@@ -200,6 +205,8 @@ impl BulkApi {
 
     /// Download the register (public): the import columns, CSV with a header row (default) or
     /// JSON lines, with the filters of the organisation list. An export imports again.
+    /// Anonymous downloads are limited per address (`429` with `Retry-After`).
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/organisations/export",
         method = "get",
@@ -213,8 +220,25 @@ impl BulkApi {
         status: Query<Option<OrgStatus>>,
         #[oai(name = "type")] org_type: Query<Option<OrgType>>,
         service_area: Query<Option<String>>,
+        remote: &RemoteAddr,
     ) -> ApiResult<RegisterFile> {
-        auth.principal(&self.state).await?;
+        if auth.principal(&self.state).await?.is_none() {
+            // The whole register is a large answer: anonymous downloads are limited per address.
+            let address = remote
+                .as_socket_addr()
+                .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+            if let Some(retry_after) = ratelimit::hit(
+                &self.state.db,
+                &format!("export:{address}"),
+                ANONYMOUS_EXPORTS_PER_MINUTE,
+                chrono::Duration::minutes(1),
+                self.state.clock.now(),
+            )
+            .await?
+            {
+                return Err(ApiError::too_many_requests(retry_after));
+            }
+        }
         let format = format.0.unwrap_or(FileFormat::Csv);
         let filter = ExportFilter {
             tenant: tenant.0,

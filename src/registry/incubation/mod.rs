@@ -8,7 +8,8 @@ pub mod api;
 use chrono::NaiveDate;
 use entities::{incubation_group, incubation_report, registration_application};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -212,6 +213,13 @@ pub async fn list_groups(
         .order_by_asc(incubation_group::Column::Id);
     if full {
         if let Some(status) = status {
+            if ![APPLIED, ADMITTED, INCUBATING, GRADUATED, EXITED].contains(&status) {
+                return Err(ApiError::field(
+                    "status",
+                    "invalid",
+                    "one of applied, admitted, incubating, graduated, exited",
+                ));
+            }
             query = query.filter(incubation_group::Column::Status.eq(status));
         }
     } else {
@@ -292,15 +300,25 @@ pub async fn take_step(
             starts_on,
             planned_end_on,
         } => {
-            let mentor = required_text(mentor, 100).map_err(|code| {
-                ApiError::field("mentor", code, "the mentor's name, 1-100 characters")
-            })?;
+            let mut errors = Vec::new();
+            let mentor = required_text(mentor, 100)
+                .map_err(|code| {
+                    errors.push(FieldError::new(
+                        "mentor",
+                        code,
+                        "the mentor's name, 1-100 characters",
+                    ));
+                })
+                .unwrap_or_default();
             if planned_end_on <= starts_on {
-                return Err(ApiError::field(
+                errors.push(FieldError::new(
                     "planned_end_on",
                     "out_of_range",
                     "the planned end comes after the start",
                 ));
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
             }
             updated.status = ADMITTED.to_owned();
             updated.mentor = Some(mentor);
@@ -321,41 +339,7 @@ pub async fn take_step(
             updated.outcome_reason = Some(reason);
         }
         Step::Graduate => {
-            let draft = prefilled_registration(&updated, now);
-            crate::registry::registrations::insert_draft(&transaction, draft.clone()).await?;
-            let areas: Vec<String> =
-                serde_json::from_str(&updated.service_areas).unwrap_or_default();
-            let disclosure = disclosures::publish(
-                &transaction,
-                &tenant,
-                now,
-                NewDisclosure {
-                    category: Category::IncubationGraduation,
-                    title: format!("关于{}孵化出壳的公告", updated.name),
-                    body: format!(
-                        "{name}（服务领域：{areas}）于{start}入驻{tenant}社会组织孵化基地，经孵化培育，于{today}顺利出壳，可依法申请登记。",
-                        name = updated.name,
-                        areas = areas.join("、"),
-                        start = updated
-                            .started_on
-                            .map_or_else(String::new, |day| day.format("%Y年%m月%d日").to_string()),
-                        tenant = tenant.model.name_zh,
-                        today = today.format("%Y年%m月%d日"),
-                    ),
-                    written_on: Some(today),
-                    document_number: None,
-                    subject_terms: vec!["社会组织".to_owned(), "孵化基地".to_owned()],
-                    attachments: Vec::new(),
-                    subject: Some(("incubation_group", updated.id.to_string())),
-                    supersedes: None,
-                    created_by: Some(principal.user_id),
-                },
-            )
-            .await?;
-            updated.status = GRADUATED.to_owned();
-            updated.ended_on = Some(today);
-            updated.registration_id = Some(draft.id);
-            updated.disclosure_id = Some(disclosure.id);
+            graduate(&transaction, &tenant, &mut updated, now, principal.user_id).await?;
         }
     }
     let result = incubation_group::Entity::update_many()
@@ -389,6 +373,53 @@ pub async fn take_step(
 
 /// The registration application a graduate starts from: its name, fields and contacts, as the
 /// applicant's draft.
+/// Graduation's records: the registration application pre-filled from the group, and the
+/// graduation notice; the group is marked graduated (the caller saves it).
+pub async fn graduate(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRef,
+    group: &mut incubation_group::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: Uuid,
+) -> Result<(), ApiError> {
+    let today = local_date(tenant, now);
+    let draft = prefilled_registration(group, now);
+    crate::registry::registrations::insert_draft(db, draft.clone()).await?;
+    let areas: Vec<String> = serde_json::from_str(&group.service_areas).unwrap_or_default();
+    let disclosure = disclosures::publish(
+        db,
+        tenant,
+        now,
+        NewDisclosure {
+            category: Category::IncubationGraduation,
+            title: format!("关于{}孵化出壳的公告", group.name),
+            body: format!(
+                "{name}（服务领域：{areas}）于{start}入驻{tenant}社会组织孵化基地，经孵化培育，于{today}顺利出壳，可依法申请登记。",
+                name = group.name,
+                areas = areas.join("、"),
+                start = group
+                    .started_on
+                    .map_or_else(String::new, |day| day.format("%Y年%m月%d日").to_string()),
+                tenant = tenant.model.name_zh,
+                today = today.format("%Y年%m月%d日"),
+            ),
+            written_on: Some(today),
+            document_number: None,
+            subject_terms: vec!["社会组织".to_owned(), "孵化基地".to_owned()],
+            attachments: Vec::new(),
+            subject: Some(("incubation_group", group.id.to_string())),
+            supersedes: None,
+            created_by: Some(actor),
+        },
+    )
+    .await?;
+    group.status = GRADUATED.to_owned();
+    group.ended_on = Some(today);
+    group.registration_id = Some(draft.id);
+    group.disclosure_id = Some(disclosure.id);
+    Ok(())
+}
+
 fn prefilled_registration(
     group: &incubation_group::Model,
     now: chrono::DateTime<chrono::Utc>,
@@ -449,6 +480,7 @@ pub async fn add_report(
     let now = state.clock.now();
     let report = incubation_report::Model {
         id: Uuid::now_v7(),
+        tenant_id: group.tenant_id,
         group_id: group.id,
         reported_at: now,
         author_user_id: Some(principal.user_id),
