@@ -1,5 +1,11 @@
-//! Fixed-window rate limits per key (a client address, an account), kept in the database so
-//! every node counts together. Login throttling has its own stricter rules in `auth`.
+//! Fixed-window rate limits per key (a client address, an account). `hit` keeps the count in
+//! the database, so every node counts together: for rare writes (complaints, downloads of the
+//! register). `LocalLimiter` keeps it in this node's memory: for public reads that must stay
+//! fast (a database write per search would cost more than the search), so with several nodes
+//! an address may make the limit's number of requests on each. Login throttling has its own
+//! stricter rules in `auth`.
+
+use std::{collections::HashMap, sync::Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -37,4 +43,55 @@ pub async fn hit(
     Ok(Some(
         (started + window - now).num_seconds().max(1).unsigned_abs(),
     ))
+}
+
+/// Counts kept beyond this many keys are pruned of windows that have ended.
+const LOCAL_KEYS_BEFORE_PRUNING: usize = 10_000;
+
+/// A fixed-window limiter in this node's memory.
+#[derive(Default)]
+pub struct LocalLimiter {
+    windows: Mutex<HashMap<String, (DateTime<Utc>, i32)>>,
+}
+
+impl LocalLimiter {
+    /// Counts one use of `key`; `Some(seconds)` when the key used up its `limit` in this `window`.
+    pub fn hit(&self, key: &str, limit: i32, window: Duration, now: DateTime<Utc>) -> Option<u64> {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if windows.len() >= LOCAL_KEYS_BEFORE_PRUNING {
+            windows.retain(|_, (started, _)| *started + window > now);
+        }
+        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
+        if entry.0 + window <= now {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        (entry.1 > limit).then(|| (entry.0 + window - now).num_seconds().max(1).unsigned_abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::LocalLimiter;
+
+    #[test]
+    fn a_local_window_counts_to_its_limit_and_starts_again() {
+        let limiter = LocalLimiter::default();
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let minute = Duration::minutes(1);
+        for _ in 0..3 {
+            assert_eq!(limiter.hit("a", 3, minute, start), None);
+        }
+        assert_eq!(
+            limiter.hit("a", 3, minute, start + Duration::seconds(20)),
+            Some(40)
+        );
+        assert_eq!(limiter.hit("b", 3, minute, start), None, "per key");
+        assert_eq!(limiter.hit("a", 3, minute, start + minute), None);
+    }
 }

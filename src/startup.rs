@@ -146,6 +146,7 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
         mailer,
         documents,
         search: None,
+        read_limits: Arc::new(crate::ratelimit::LocalLimiter::default()),
     })
 }
 

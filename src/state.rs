@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::password::PasswordHasher, clock::SharedClock, config::Config, documents::DocumentStore,
-    http::metrics::Metrics, mail::Mailer, search::SearchService,
+    http::metrics::Metrics, mail::Mailer, ratelimit::LocalLimiter, search::SearchService,
 };
 
 #[derive(Clone)]
@@ -21,4 +21,6 @@ pub struct AppState {
     pub documents: DocumentStore,
     /// This node's search index; only `serve` opens it (commands never hold its writer).
     pub search: Option<Arc<SearchService>>,
+    /// Limits on anonymous public reads, counted by this node.
+    pub read_limits: Arc<LocalLimiter>,
 }

@@ -10,7 +10,6 @@ use search_index::{Kind, SearchQuery, Sort};
 use crate::{
     error::{ApiError, ApiResult},
     http::{paging::PageRequest, security::OptionalBearerAuth},
-    ratelimit,
     state::AppState,
 };
 
@@ -107,15 +106,12 @@ impl SearchApi {
             let address = remote
                 .as_socket_addr()
                 .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
-            if let Some(retry_after) = ratelimit::hit(
-                &self.state.db,
+            if let Some(retry_after) = self.state.read_limits.hit(
                 &format!("search:{address}"),
                 ANONYMOUS_PER_MINUTE,
                 chrono::Duration::minutes(1),
                 self.state.clock.now(),
-            )
-            .await?
-            {
+            ) {
                 return Err(ApiError::too_many_requests(retry_after));
             }
         }
