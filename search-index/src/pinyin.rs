@@ -6,8 +6,10 @@ use pinyin::ToPinyinMulti;
 /// Leading place names that users leave out when typing initials.
 const LEADING_PLACES: [&str; 2] = ["深圳市", "深圳"];
 
-/// Initials combinations kept for names with many characters of several readings.
-const MAX_INITIALS_VARIANTS: usize = 8;
+/// Every combination of readings is indexed up to this many; beyond it (names with many
+/// characters of several readings), each reading of each character still appears in some
+/// combination: the first readings together, the second ones together, and so on.
+const MAX_INITIALS_COMBINATIONS: usize = 16;
 
 /// Every plain syllable of every reading of every character, space separated.
 pub fn syllables(name: &str) -> String {
@@ -24,10 +26,10 @@ pub fn syllables(name: &str) -> String {
     syllables.join(" ")
 }
 
-/// The initials of a name in each reading combination (few), for every ideograph; other
+/// The initial letters of each character of a name: one per reading of an ideograph; other
 /// characters (Latin letters, digits) stand for themselves in lower case.
-fn initials_variants(name: &str) -> Vec<String> {
-    let mut variants = vec![String::new()];
+fn letters_per_character(name: &str) -> Vec<Vec<String>> {
+    let mut positions = Vec::new();
     for character in name.chars() {
         let letters: Vec<String> = match character.to_pinyin_multi() {
             Some(readings) => {
@@ -45,17 +47,39 @@ fn initials_variants(name: &str) -> Vec<String> {
             }
             None => continue,
         };
-        let mut next = Vec::new();
-        for variant in &variants {
-            for letter in &letters {
-                if next.len() < MAX_INITIALS_VARIANTS {
-                    next.push(format!("{variant}{letter}"));
-                }
-            }
+        if !letters.is_empty() {
+            positions.push(letters);
         }
-        variants = next;
     }
-    variants
+    positions
+}
+
+/// The initials of a name in its reading combinations: all of them when there are few,
+/// otherwise enough for every reading of every character to appear.
+fn initials_variants(name: &str) -> Vec<String> {
+    let positions = letters_per_character(name);
+    let combinations = positions
+        .iter()
+        .try_fold(1_usize, |product, letters| product.checked_mul(letters.len()));
+    if combinations.is_some_and(|count| count <= MAX_INITIALS_COMBINATIONS) {
+        let mut variants = vec![String::new()];
+        for letters in &positions {
+            variants = variants
+                .iter()
+                .flat_map(|variant| letters.iter().map(move |letter| format!("{variant}{letter}")))
+                .collect();
+        }
+        return variants;
+    }
+    let most = positions.iter().map(Vec::len).max().unwrap_or(1);
+    (0..most)
+        .map(|round| {
+            positions
+                .iter()
+                .map(|letters| letters[round % letters.len()].as_str())
+                .collect()
+        })
+        .collect()
 }
 
 /// Index tokens for initials: every prefix (of two letters or more) of the initials of the name,
@@ -103,6 +127,19 @@ mod tests {
     fn readings_outside_ascii_do_not_break_prefixes() {
         let prefixes = initials_prefixes("协欸誒会");
         assert!(!prefixes.is_empty());
+    }
+
+    #[test]
+    fn every_reading_is_indexed_even_in_long_names_of_many_readings() {
+        // 长 (zhang, chang), 行 (xing, hang), 重 (zhong, chong, tong), 乐 (le, yue), 朝 (chao, zhao)
+        // twice each: far more combinations than are kept.
+        let name = "长行重乐朝长行重乐朝";
+        let prefixes = initials_prefixes(name);
+        assert!(prefixes.contains(&"zxzlczxzlc".to_owned()), "first readings");
+        assert!(prefixes.contains(&"chcyzchcyz".to_owned()), "second readings");
+        // 重 also reads tong: its third reading is there too.
+        assert!(prefixes.contains(&"zxtlczxtlc".to_owned()), "third readings");
+        assert!(prefixes.len() < 100, "{} prefixes", prefixes.len());
     }
 
     #[test]
