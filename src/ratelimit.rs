@@ -45,24 +45,40 @@ pub async fn hit(
     ))
 }
 
-/// Counts kept beyond this many keys are pruned of windows that have ended.
+/// Keys counted before the windows that have ended are pruned (at most once a window).
 const LOCAL_KEYS_BEFORE_PRUNING: usize = 10_000;
+/// Keys counted at most: beyond it (a flood of addresses), every count starts again, so that
+/// memory stays bounded and no hit scans more than once a window.
+const LOCAL_KEYS_AT_MOST: usize = 200_000;
 
 /// A fixed-window limiter in this node's memory.
 #[derive(Default)]
 pub struct LocalLimiter {
-    windows: Mutex<HashMap<String, (DateTime<Utc>, i32)>>,
+    inner: Mutex<LocalWindows>,
+}
+
+#[derive(Default)]
+struct LocalWindows {
+    windows: HashMap<String, (DateTime<Utc>, i32)>,
+    pruned_at: Option<DateTime<Utc>>,
 }
 
 impl LocalLimiter {
     /// Counts one use of `key`; `Some(seconds)` when the key used up its `limit` in this `window`.
     pub fn hit(&self, key: &str, limit: i32, window: Duration, now: DateTime<Utc>) -> Option<u64> {
-        let mut windows = self
-            .windows
+        let mut inner = self
+            .inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() >= LOCAL_KEYS_BEFORE_PRUNING {
+        let LocalWindows { windows, pruned_at } = &mut *inner;
+        if windows.len() >= LOCAL_KEYS_BEFORE_PRUNING
+            && pruned_at.is_none_or(|at| at + window <= now)
+        {
             windows.retain(|_, (started, _)| *started + window > now);
+            *pruned_at = Some(now);
+        }
+        if windows.len() >= LOCAL_KEYS_AT_MOST {
+            windows.clear();
         }
         let entry = windows.entry(key.to_owned()).or_insert((now, 0));
         if entry.0 + window <= now {
@@ -70,6 +86,25 @@ impl LocalLimiter {
         }
         entry.1 += 1;
         (entry.1 > limit).then(|| (entry.0 + window - now).num_seconds().max(1).unsigned_abs())
+    }
+}
+
+/// The key of a client address for rate limits: an IPv4 address itself, an IPv6 address by its
+/// /64 network (one subscriber's usual allocation, which it may fill with addresses at will).
+pub fn client_key(address: Option<std::net::IpAddr>) -> String {
+    match address {
+        Some(std::net::IpAddr::V4(address)) => address.to_string(),
+        Some(std::net::IpAddr::V6(address)) => match address.to_ipv4_mapped() {
+            Some(mapped) => mapped.to_string(),
+            None => {
+                let segments = address.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+        },
+        None => "unknown".to_owned(),
     }
 }
 
@@ -93,5 +128,14 @@ mod tests {
         );
         assert_eq!(limiter.hit("b", 3, minute, start), None, "per key");
         assert_eq!(limiter.hit("a", 3, minute, start + minute), None);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_network() {
+        let key = |text: &str| super::client_key(text.parse().ok());
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
     }
 }

@@ -68,7 +68,8 @@ fn lower(character: char) -> char {
 pub fn is_cjk(character: char) -> bool {
     matches!(character,
         '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}'
-        | '\u{20000}'..='\u{2A6DF}')
+        // Extensions B to I and the compatibility supplement.
+        | '\u{20000}'..='\u{2FFFF}' | '\u{30000}'..='\u{323AF}')
 }
 
 /// Positions left between runs (a CJK run, a Latin word): more than the longest query, so a
@@ -263,11 +264,13 @@ mod tests {
     }
 
     #[test]
-    fn the_traditional_table_is_sorted() {
+    fn the_traditional_table_is_sorted_and_within_the_ideographs() {
+        let table = crate::traditional::TRADITIONAL;
+        assert!(table.windows(2).all(|pair| pair[0].0 < pair[1].0));
         assert!(
-            crate::traditional::TRADITIONAL
-                .windows(2)
-                .all(|pair| pair[0].0 < pair[1].0)
+            table
+                .iter()
+                .all(|(from, to)| super::is_cjk(*from) && super::is_cjk(*to))
         );
     }
 

@@ -58,15 +58,19 @@ fn letters_per_character(name: &str) -> Vec<Vec<String>> {
 /// otherwise enough for every reading of every character to appear.
 fn initials_variants(name: &str) -> Vec<String> {
     let positions = letters_per_character(name);
-    let combinations = positions
-        .iter()
-        .try_fold(1_usize, |product, letters| product.checked_mul(letters.len()));
+    let combinations = positions.iter().try_fold(1_usize, |product, letters| {
+        product.checked_mul(letters.len())
+    });
     if combinations.is_some_and(|count| count <= MAX_INITIALS_COMBINATIONS) {
         let mut variants = vec![String::new()];
         for letters in &positions {
             variants = variants
                 .iter()
-                .flat_map(|variant| letters.iter().map(move |letter| format!("{variant}{letter}")))
+                .flat_map(|variant| {
+                    letters
+                        .iter()
+                        .map(move |letter| format!("{variant}{letter}"))
+                })
                 .collect();
         }
         return variants;
@@ -135,10 +139,19 @@ mod tests {
         // twice each: far more combinations than are kept.
         let name = "长行重乐朝长行重乐朝";
         let prefixes = initials_prefixes(name);
-        assert!(prefixes.contains(&"zxzlczxzlc".to_owned()), "first readings");
-        assert!(prefixes.contains(&"chcyzchcyz".to_owned()), "second readings");
+        assert!(
+            prefixes.contains(&"zxzlczxzlc".to_owned()),
+            "first readings"
+        );
+        assert!(
+            prefixes.contains(&"chcyzchcyz".to_owned()),
+            "second readings"
+        );
         // 重 also reads tong: its third reading is there too.
-        assert!(prefixes.contains(&"zxtlczxtlc".to_owned()), "third readings");
+        assert!(
+            prefixes.contains(&"zxtlczxtlc".to_owned()),
+            "third readings"
+        );
         assert!(prefixes.len() < 100, "{} prefixes", prefixes.len());
     }
 

@@ -89,9 +89,11 @@ mod tier {
     pub const NAME_PHRASE: f32 = 8.0;
     /// Per term: each of its words somewhere in the name, or its pinyin syllable.
     pub const NAME_WORDS: f32 = 4.0;
-    /// Per term, times BM25 (a few points at most).
-    pub const BODY_PHRASE: f32 = 0.1;
-    pub const BODY_WORDS: f32 = 0.05;
+    /// Per term, times BM25 divided by the number of terms summed in it. A term's BM25 is at
+    /// most about 25 (idf of a term found once in 100,000 documents, times `k1 + 1`), so a
+    /// description match stays below 1.5 points for each variant of a term, under `NAME_WORDS`.
+    pub const BODY_PHRASE: f32 = 0.04;
+    pub const BODY_WORDS: f32 = 0.02;
     /// A synonym's variant counts a little less than the text as typed.
     pub const VARIANT: f32 = 0.6;
 }
@@ -161,8 +163,9 @@ fn is_latin_word(text: &str) -> bool {
         .all(|character| character.is_ascii_alphabetic())
 }
 
-/// Two CJK characters that jieba keeps as one word (or splits into its two characters): the
-/// bigram says all that the words would.
+/// Two CJK characters that jieba keeps as one word, or splits into its two characters: the
+/// pair as written is what is asked for, so the bigram alone matches (the two characters apart
+/// from each other are not a match) and scores as name words too.
 fn bigram_says_it_all(text: &str, words: &[String]) -> bool {
     text.chars().count() == 2
         && text.chars().all(analysis::is_cjk)
@@ -281,7 +284,9 @@ impl SearchIndex {
                 any.push((Occur::Should, constant(query, name_phrase * weight)));
             }
             if let Some(query) = phrase(fields.body_bigrams, &bigrams) {
-                any.push((Occur::Should, boosted(query, tier::BODY_PHRASE * weight)));
+                // A phrase's BM25 sums its terms': divided by their number.
+                let per_term = tier::BODY_PHRASE / bigrams.len() as f32;
+                any.push((Occur::Should, boosted(query, per_term * weight)));
             }
             if whole {
                 continue;
@@ -290,7 +295,8 @@ impl SearchIndex {
                 any.push((Occur::Should, constant(query, tier::NAME_WORDS * weight)));
             }
             if let Some(query) = all_words(fields.body, &words) {
-                any.push((Occur::Should, boosted(query, tier::BODY_WORDS * weight)));
+                let per_word = tier::BODY_WORDS / words.len() as f32;
+                any.push((Occur::Should, boosted(query, per_word * weight)));
             }
         }
         if is_latin_word(text) {

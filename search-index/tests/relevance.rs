@@ -483,3 +483,32 @@ fn pinyin_counts_per_term_among_chinese_terms() {
     in_top(&found, "elder", 1);
     assert!(!found.contains(&"elder-club".to_owned()), "{found:?}");
 }
+
+#[test]
+fn a_long_phrase_in_a_description_stays_below_its_words_in_a_name() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut documents = vec![
+        described(
+            "name",
+            "深圳市共享共建营造社区可持续发展服务中心",
+            "服务居民。",
+        ),
+        described(
+            "description",
+            "深圳市福田区邻里协会",
+            "社区营造可持续发展共建共享计划：社区营造可持续发展共建共享，社区营造可持续发展共建共享。",
+        ),
+    ];
+    // Many other documents: rare terms have a high idf, the case where BM25 runs high.
+    for number in 0..2000 {
+        documents.push(described(
+            &format!("noise-{number}"),
+            &format!("深圳市第{number}文化协会"),
+            "组织开展文化活动、艺术培训、读书分享、书法展览、戏曲演出、民俗节庆与非遗传承等公益项目。",
+        ));
+    }
+    index.upsert(&documents).unwrap();
+    index.commit().unwrap();
+    let found = ids(&index, text("社区营造可持续发展共建共享"));
+    assert_eq!(found, ["name", "description"], "{found:?}");
+}

@@ -103,9 +103,8 @@ impl SearchApi {
     ) -> ApiResult<Json<SearchResponse>> {
         let principal = auth.principal(&self.state).await?;
         if principal.is_none() {
-            let address = remote
-                .as_socket_addr()
-                .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+            let address =
+                crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
             if let Some(retry_after) = self.state.read_limits.hit(
                 &format!("search:{address}"),
                 ANONYMOUS_PER_MINUTE,

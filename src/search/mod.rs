@@ -118,6 +118,7 @@ fn epoch_seconds() -> u64 {
 
 const VERSION_FILE: &str = "schema-version";
 const CURSOR_FILE: &str = "cursor";
+const REBUILD_FENCE_FILE: &str = "rebuild-fence";
 
 impl SearchService {
     /// Opens the index in `folder`; an unreadable index or one of another schema version is
@@ -183,10 +184,74 @@ impl SearchService {
             .unwrap_or(0)
     }
 
+    /// The open fence of the last rebuild (PostgreSQL), as the tailer wrote it.
+    fn rebuild_fence(&self) -> Option<String> {
+        std::fs::read_to_string(self.folder.join(REBUILD_FENCE_FILE)).ok()
+    }
+
+    /// Keeps the rebuild's fence beside the cursor, or removes it once closed.
+    fn store_rebuild_fence(&self, fence: Option<String>) -> std::io::Result<()> {
+        let path = self.folder.join(REBUILD_FENCE_FILE);
+        match fence {
+            Some(text) => {
+                let partial = self.folder.join(format!("{REBUILD_FENCE_FILE}.partial"));
+                std::fs::write(&partial, text)?;
+                std::fs::rename(partial, path)
+            }
+            None => match std::fs::remove_file(path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+                _ => Ok(()),
+            },
+        }
+    }
+
     /// Stores the cursor (write to a new file, then rename, so it is never half written).
     fn store_cursor(&self, cursor: i64) -> std::io::Result<()> {
         let partial = self.folder.join(format!("{CURSOR_FILE}.partial"));
         std::fs::write(&partial, cursor.to_string())?;
         std::fs::rename(partial, self.folder.join(CURSOR_FILE))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SCHEMA_VERSION, SearchService, VERSION_FILE};
+
+    #[test]
+    fn an_index_of_another_version_or_unreadable_is_not_ready_until_rebuilt() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("search");
+        let fresh = SearchService::open(&path).unwrap();
+        assert!(!fresh.is_ready(), "a new index waits for its rebuild");
+        drop(fresh);
+        std::fs::write(path.join("cursor"), "7").unwrap();
+        let current = SearchService::open(&path).unwrap();
+        assert!(
+            current.is_ready(),
+            "a current index with a cursor serves at once"
+        );
+        assert_eq!(current.cursor(), 7);
+        drop(current);
+
+        std::fs::write(path.join(VERSION_FILE), "0").unwrap();
+        let outdated = SearchService::open(&path).unwrap();
+        assert!(!outdated.is_ready());
+        assert!(outdated.take_rebuild_request());
+        assert_eq!(
+            outdated.cursor(),
+            0,
+            "the old cursor went with the old index"
+        );
+        drop(outdated);
+
+        std::fs::write(path.join("cursor"), "7").unwrap();
+        std::fs::write(path.join("meta.json"), "{ not json").unwrap();
+        let unreadable = SearchService::open(&path).unwrap();
+        assert!(!unreadable.is_ready());
+        assert!(unreadable.take_rebuild_request());
+        assert_eq!(
+            std::fs::read_to_string(path.join(VERSION_FILE)).unwrap(),
+            SCHEMA_VERSION.to_string()
+        );
     }
 }

@@ -37,6 +37,24 @@ const FENCE_DELAY: Duration = Duration::from_secs(1);
 /// point, so that a restart meanwhile applies the latest changes again.
 const REBUILD_OVERLAP: i64 = 1000;
 
+impl RebuildFence {
+    fn to_text(self) -> String {
+        format!("{} {} {}", self.xmin, self.xmax, self.through)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut numbers = text.split_whitespace().map(str::parse::<i64>);
+        match (numbers.next(), numbers.next(), numbers.next()) {
+            (Some(Ok(xmin)), Some(Ok(xmax)), Some(Ok(through))) => Some(Self {
+                xmax,
+                xmin,
+                through,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// PostgreSQL: what a rebuild may have missed. Transactions that were running when it began
 /// can commit log rows below its starting point after it read the database; once every one of
 /// them has ended, the rows they (or anything later) inserted up to that point are applied again.
@@ -76,11 +94,18 @@ pub struct Tailer {
     /// Rebuild requests up to this id are satisfied by the last rebuild.
     rebuilt_through: i64,
     rebuild_fence: Option<RebuildFence>,
+    /// When the open fence's `xmax` is to be raised; `None` once it has been.
+    fence_raise_at: Option<Instant>,
 }
 
 impl Tailer {
     pub fn new(state: AppState, service: Arc<SearchService>) -> Self {
         let watermark = service.cursor();
+        // A fence still open when the node stopped is kept until it closes.
+        let rebuild_fence = service
+            .rebuild_fence()
+            .as_deref()
+            .and_then(RebuildFence::parse);
         Self {
             state,
             service,
@@ -88,7 +113,9 @@ impl Tailer {
             seen_through: watermark,
             gaps: BTreeMap::new(),
             rebuilt_through: watermark,
-            rebuild_fence: None,
+            // A fence loaded from disk is raised again: its own raise may not have happened.
+            fence_raise_at: rebuild_fence.map(|_| Instant::now() + FENCE_DELAY),
+            rebuild_fence,
         }
     }
 
@@ -113,6 +140,7 @@ impl Tailer {
             .await?
             .flatten()
             .unwrap_or(0);
+        let high_read_at = Instant::now();
         let tenants = TenantDirectory::load(&self.state.db).await?;
         let service = self.service.clone();
         service.index.clear()?;
@@ -131,13 +159,21 @@ impl Tailer {
         self.rebuilt_through = high;
         self.seen_through = high;
         self.gaps.clear();
-        self.rebuild_fence = snapshot.map(|snapshot| RebuildFence {
-            xmax: snapshot.xmax,
-            xmin: snapshot.xmin,
+        // PostgreSQL: fenced (and the fence kept beside the cursor) until every transaction
+        // that may hold an id up to `high` has ended.
+        self.rebuild_fence = snapshot.map(|before| RebuildFence {
+            xmax: before.xmax,
+            xmin: before.xmin,
             through: high,
         });
+        self.service
+            .store_rebuild_fence(self.rebuild_fence.map(RebuildFence::to_text))?;
         self.store_cursor()?;
         self.service.set_ready(true);
+        // A transaction takes its log id a moment before its transaction id: the fence is
+        // raised to a snapshot taken `FENCE_DELAY` after `high` was read, above both (by a
+        // later tick, so that changes keep flowing meanwhile).
+        self.fence_raise_at = self.rebuild_fence.map(|_| high_read_at + FENCE_DELAY);
         info!(
             documents = count,
             elapsed_ms = started.elapsed().as_millis(),
@@ -209,10 +245,21 @@ impl Tailer {
         let found: BTreeSet<i64> = rows.iter().map(|row| row.id).collect();
         self.settle(read_through, &found, snapshot);
         let mut applied = rows.len();
-        if let (Some(fence), Some(snapshot)) = (self.rebuild_fence, snapshot)
-            && snapshot.xmin >= fence.xmax
-        {
-            applied += self.close_rebuild_fence(fence).await?;
+        if let (Some(fence), Some(snapshot)) = (self.rebuild_fence.as_mut(), snapshot) {
+            match self.fence_raise_at {
+                Some(at) if Instant::now() >= at => {
+                    fence.xmax = fence.xmax.max(snapshot.xmax);
+                    self.fence_raise_at = None;
+                    let text = fence.to_text();
+                    self.service.store_rebuild_fence(Some(text))?;
+                }
+                Some(_) => {}
+                None if snapshot.xmin >= fence.xmax => {
+                    let fence = *fence;
+                    applied += self.close_rebuild_fence(fence).await?;
+                }
+                None => {}
+            }
         }
         self.store_cursor()?;
         Ok(applied)
@@ -232,18 +279,19 @@ impl Tailer {
     /// Every transaction running when the last rebuild began has ended: applies again the log
     /// rows up to the rebuild's start that they, or later transactions, inserted.
     async fn close_rebuild_fence(&mut self, fence: RebuildFence) -> anyhow::Result<usize> {
-        // Row `xmin`s are 32-bit transaction ids; the snapshot's are 64-bit (epoch and id).
-        // Rows frozen by vacuum are old and show a special id below every normal one. (Across
-        // a wraparound of the 32-bit ids, once in four billion transactions, rows inserted just
-        // after it are not applied again.)
+        // Row `xmin`s are 32-bit transaction ids, the fence's are 64-bit (epoch and id): rows
+        // are compared by `age(xmin)`, which counts back from the current id and so holds
+        // across a wraparound. The margin covers the difference between the id `age` counts
+        // from and the snapshot's `xmax`; it only applies a few more rows again.
         let late: Vec<i64> = self
             .state
             .db
             .query_all_raw(sea_orm::Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
                 "SELECT id FROM search_changes WHERE id <= $1 \
-                 AND xmin::text::bigint >= $2 ORDER BY id",
-                [fence.through.into(), (fence.xmin % (1_i64 << 32)).into()],
+                 AND age(xmin) <= pg_snapshot_xmax(pg_current_snapshot())::text::bigint - $2 + 1000 \
+                 ORDER BY id",
+                [fence.through.into(), fence.xmin.into()],
             ))
             .await?
             .iter()
@@ -264,6 +312,7 @@ impl Tailer {
             );
         }
         self.rebuild_fence = None;
+        self.service.store_rebuild_fence(None)?;
         Ok(applied)
     }
 

@@ -224,9 +224,8 @@ impl BulkApi {
     ) -> ApiResult<RegisterFile> {
         if auth.principal(&self.state).await?.is_none() {
             // The whole register is a large answer: anonymous downloads are limited per address.
-            let address = remote
-                .as_socket_addr()
-                .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+            let address =
+                ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
             if let Some(retry_after) = ratelimit::hit(
                 &self.state.db,
                 &format!("export:{address}"),

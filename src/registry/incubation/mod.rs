@@ -211,15 +211,17 @@ pub async fn list_groups(
         .filter(incubation_group::Column::TenantId.eq(tenant.id()))
         .order_by_asc(incubation_group::Column::Name)
         .order_by_asc(incubation_group::Column::Id);
+    if let Some(status) = status
+        && ![APPLIED, ADMITTED, INCUBATING, GRADUATED, EXITED].contains(&status)
+    {
+        return Err(ApiError::field(
+            "status",
+            "invalid",
+            "one of applied, admitted, incubating, graduated, exited",
+        ));
+    }
     if full {
         if let Some(status) = status {
-            if ![APPLIED, ADMITTED, INCUBATING, GRADUATED, EXITED].contains(&status) {
-                return Err(ApiError::field(
-                    "status",
-                    "invalid",
-                    "one of applied, admitted, incubating, graduated, exited",
-                ));
-            }
             query = query.filter(incubation_group::Column::Status.eq(status));
         }
     } else {
@@ -371,8 +373,6 @@ pub async fn take_step(
     Ok(updated)
 }
 
-/// The registration application a graduate starts from: its name, fields and contacts, as the
-/// applicant's draft.
 /// Graduation's records: the registration application pre-filled from the group, and the
 /// graduation notice; the group is marked graduated (the caller saves it).
 pub async fn graduate(
@@ -420,6 +420,8 @@ pub async fn graduate(
     Ok(())
 }
 
+/// The registration application a graduate starts from: its name, fields and contacts, as the
+/// applicant's draft.
 fn prefilled_registration(
     group: &incubation_group::Model,
     now: chrono::DateTime<chrono::Utc>,
