@@ -47,6 +47,23 @@ impl Kind {
             .into_iter()
             .find(|kind| kind.as_str() == value)
     }
+
+    /// The facets documents of this kind can have a value for (besides `kind`): a search of
+    /// such kinds only need not count the others, which are empty.
+    pub fn facets(self) -> &'static [&'static str] {
+        match self {
+            Kind::Organisation => &[
+                "tenant",
+                "org_type",
+                "status",
+                "grade",
+                "service_area",
+                "year",
+            ],
+            Kind::Disclosure => &["tenant", "category", "year"],
+            Kind::Tender => &facets::FACETS,
+        }
+    }
 }
 
 /// A public document to index. Only public data may be put here.

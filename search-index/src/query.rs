@@ -19,7 +19,7 @@ use tantivy::{
 
 use crate::{
     Kind, SearchError, SearchIndex, analysis,
-    facets::{FacetCollector, Facets},
+    facets::{FACETS, FacetCollector, Facets},
 };
 
 /// How deep paging goes; narrow the query to see further.
@@ -399,7 +399,20 @@ impl SearchIndex {
         let aggregations = if query.without_facets {
             None
         } else {
-            Some(FacetCollector)
+            // Only what the kinds searched can have; `kind` itself is the total when one kind
+            // is searched.
+            let counted = if query.kinds.is_empty() {
+                FACETS.to_vec()
+            } else {
+                FACETS
+                    .into_iter()
+                    .filter(|name| {
+                        (*name == "kind" && query.kinds.len() > 1)
+                            || query.kinds.iter().any(|kind| kind.facets().contains(name))
+                    })
+                    .collect()
+            };
+            Some(FacetCollector { counted })
         };
         // Ties are broken by `tie_order`, never by where a document sits in the segments, so
         // that paging by offset sees one order.
@@ -456,7 +469,12 @@ impl SearchIndex {
             let document: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&document, score, snippets.as_ref()));
         }
-        let facets = aggregated.unwrap_or_default();
+        let mut facets = aggregated.unwrap_or_default();
+        if let ([kind], Some(counts)) = (query.kinds.as_slice(), facets.get_mut("kind"))
+            && total > 0
+        {
+            counts.insert(kind.as_str().to_owned(), total as u64);
+        }
         Ok(SearchResults {
             total,
             hits,

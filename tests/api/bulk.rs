@@ -374,6 +374,34 @@ async fn the_command_line_imports_and_exports() {
     let good = folder.path().join("good.csv");
     let file = register(10, 200);
     std::fs::write(&good, &file).unwrap();
+    // A dry run checks and writes nothing.
+    let checked = run(&[
+        "import",
+        "organisations",
+        good.to_str().unwrap(),
+        "--tenant",
+        "futian",
+        "--dry-run",
+    ]);
+    assert!(checked.status.success());
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("would import 10"));
+    let none = run(&["export", "organisations", "--tenant", "futian"]);
+    assert_eq!(rows(&String::from_utf8_lossy(&none.stdout)).len(), 0);
+    // Skipping the bad rows imports the good one and still reports (and fails on) the bad.
+    let skipped = run(&[
+        "import",
+        "organisations",
+        bad.to_str().unwrap(),
+        "--tenant",
+        "futian",
+        "--skip-invalid",
+    ]);
+    assert!(!skipped.status.success());
+    assert!(String::from_utf8_lossy(&skipped.stderr).contains("line 3: uscc:"));
+    let one = run(&["export", "organisations", "--tenant", "futian"]);
+    let one = rows(&String::from_utf8_lossy(&one.stdout));
+    assert_eq!(one.len(), 1);
+    assert!(one.iter().all(|row| row[0] == "甲协会"));
     let imported = run(&[
         "import",
         "organisations",
@@ -388,16 +416,15 @@ async fn the_command_line_imports_and_exports() {
     );
     let exported = run(&["export", "organisations", "--tenant", "futian"]);
     assert!(exported.status.success());
-    assert_eq!(
-        rows(&String::from_utf8_lossy(&exported.stdout)),
-        rows(&file)
-    );
+    let mut expected = rows(&file);
+    expected.extend(one);
+    assert_eq!(rows(&String::from_utf8_lossy(&exported.stdout)), expected);
     let jsonl = run(&["export", "organisations", "--format", "jsonl"]);
     let lines: Vec<Value> = String::from_utf8_lossy(&jsonl.stdout)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 10);
+    assert_eq!(lines.len(), 11);
     assert!(
         lines
             .iter()

@@ -91,6 +91,15 @@ async fn published_organisations_become_searchable(backend: Backend) {
         in_tenant.body["total"],
         in_tenant.body["facets"]["kind"]["organisation"]
     );
+    // Without a kind, each kind is counted, and the counts add up to the total.
+    let both = app.get("/api/v1/search?tenant=futian&limit=1", None).await;
+    let kinds = both.body["facets"]["kind"].as_object().unwrap();
+    assert!(kinds["organisation"].as_u64() > Some(0), "{}", both.text);
+    assert!(kinds["disclosure"].as_u64() > Some(0), "{}", both.text);
+    assert_eq!(
+        kinds.values().filter_map(Value::as_u64).sum::<u64>(),
+        both.body["total"].as_u64().unwrap()
+    );
 
     // A draft application's name never enters the index; an approved change of name does.
     let registrar = app
