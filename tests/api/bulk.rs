@@ -87,6 +87,22 @@ fn rows(csv: &str) -> BTreeSet<Vec<String>> {
         .collect()
 }
 
+/// A new server with an empty `futian` register that imports `file`, expecting `imported` rows.
+async fn import_into_fresh_register(
+    backend: Backend,
+    content_type: &str,
+    file: &str,
+    imported: u64,
+) -> TestApp {
+    let fresh = TestApp::spawn(backend).await;
+    let root = fresh.platform_admin("root@example.org").await;
+    fresh.create_tenant(&root, "futian", "440304", None).await;
+    let taken = import(&fresh, &root, "futian", "", content_type, file.to_owned()).await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.text);
+    assert_eq!(taken.body["imported"], imported);
+    fresh
+}
+
 async fn an_export_imports_again_into_a_fresh_register(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let root = app.platform_admin("root@example.org").await;
@@ -133,22 +149,7 @@ async fn an_export_imports_again_into_a_fresh_register(backend: Backend) {
     // JSON lines export; a fresh register takes it back.
     let jsonl = export(&app, "?tenant=futian&format=jsonl").await;
     assert_eq!(jsonl.content_type(), "application/x-ndjson");
-    let fresh = TestApp::spawn(backend).await;
-    let fresh_root = fresh.platform_admin("root@example.org").await;
-    fresh
-        .create_tenant(&fresh_root, "futian", "440304", None)
-        .await;
-    let taken = import(
-        &fresh,
-        &fresh_root,
-        "futian",
-        "",
-        "application/x-ndjson",
-        jsonl.text.clone(),
-    )
-    .await;
-    assert_eq!(taken.status, StatusCode::OK, "{}", taken.text);
-    assert_eq!(taken.body["imported"], 24);
+    let fresh = import_into_fresh_register(backend, "application/x-ndjson", &jsonl.text, 24).await;
     assert_eq!(
         rows(&export(&fresh, "?tenant=futian").await.text),
         rows(&file)
@@ -199,22 +200,8 @@ async fn records_made_in_socorg_export_and_import_again(backend: Backend) {
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
 
     let exported = export(&app, "?tenant=futian").await;
-    let fresh = TestApp::spawn(backend).await;
-    let fresh_root = fresh.platform_admin("root@example.org").await;
-    fresh
-        .create_tenant(&fresh_root, "futian", "440304", None)
-        .await;
-    let taken = import(
-        &fresh,
-        &fresh_root,
-        "futian",
-        "",
-        "text/csv",
-        exported.text.clone(),
-    )
-    .await;
-    assert_eq!(taken.status, StatusCode::OK, "{}", taken.text);
-    assert_eq!(taken.body["imported"], 1);
+    let fresh = import_into_fresh_register(backend, "text/csv", &exported.text, 1).await;
+    let fresh_root = fresh.platform_admin("other@example.org").await;
     assert_eq!(
         rows(&export(&fresh, "?tenant=futian").await.text),
         rows(&exported.text)
