@@ -6,6 +6,7 @@
 
 pub mod api;
 mod dto;
+pub mod feeds;
 mod repo;
 pub mod service;
 

@@ -112,6 +112,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
         .nest("/account", accounts::pages::routes())
+        .nest("/feeds", crate::disclosures::feeds::routes())
         .data(state)
         // Public reads may be used from any web page; no cookies are involved (bearer tokens).
         .with(Cors::new().allow_credentials(false));

@@ -15,6 +15,7 @@ mod cli;
 mod demo;
 mod documents;
 mod errors;
+mod feeds;
 mod jobs;
 mod migrations;
 mod ops;
