@@ -7,7 +7,6 @@
 use askama::Template;
 use poem::{
     IntoResponse, Response, Route, get, handler,
-    http::StatusCode,
     web::{Data, Path},
 };
 
@@ -135,7 +134,7 @@ async fn all_disclosures(Data(state): Data<&AppState>) -> Response {
 #[handler]
 async fn tenant_disclosures(Data(state): Data<&AppState>, Path(file): Path<String>) -> Response {
     let Some(slug) = file.strip_suffix(".atom") else {
-        return StatusCode::NOT_FOUND.into_response();
+        return ApiError::not_found().into_response();
     };
     let path = format!("/feeds/tenants/{file}");
     answer(feed(state, Some(slug), None, &path).await)

@@ -170,10 +170,8 @@ async fn feeds_are_valid_atom_with_the_newest_records(backend: Backend) {
         "/feeds/tenants/futian/gossip.atom",
         "/feeds/tenants/futian",
     ] {
-        assert_eq!(
-            app.get(missing, None).await.status,
-            StatusCode::NOT_FOUND,
-            "{missing}"
-        );
+        app.get(missing, None)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
     }
 }

@@ -159,6 +159,30 @@ fn check_columns<'a>(columns: impl Iterator<Item = &'a str> + Clone, line: u64) 
     errors
 }
 
+/// An optional date column: `None` when empty; a value that is no date is reported (and
+/// counts as empty).
+fn optional_date(
+    line: u64,
+    column: &str,
+    raw: &str,
+    errors: &mut Vec<RowError>,
+) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let day = date(raw);
+    if day.is_none() {
+        errors.push(RowError::new(
+            line,
+            column,
+            "invalid",
+            "a date as YYYY-MM-DD, or empty",
+        ));
+    }
+    day
+}
+
 fn read_csv(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -390,29 +414,17 @@ fn check_row(raw: &RawRow, today: NaiveDate) -> Result<RegisterRow, Vec<RowError
             "each service area has 1-50 characters",
         ));
     }
-    let founded_on = match value("founded_on").trim() {
-        "" => None,
-        raw_date => match date(raw_date) {
-            None => {
-                errors.push(RowError::new(
-                    line,
-                    "founded_on",
-                    "invalid",
-                    "a date as YYYY-MM-DD, or empty when unknown",
-                ));
-                None
-            }
-            Some(day) if day > today => {
-                errors.push(RowError::new(
-                    line,
-                    "founded_on",
-                    "in_future",
-                    "the founding date lies in the future",
-                ));
-                None
-            }
-            day => day,
-        },
+    let founded_on = match optional_date(line, "founded_on", value("founded_on"), &mut errors) {
+        Some(day) if day > today => {
+            errors.push(RowError::new(
+                line,
+                "founded_on",
+                "in_future",
+                "the founding date lies in the future",
+            ));
+            None
+        }
+        day => day,
     };
     let funds = value("registered_funds_fen").trim().parse::<i64>().ok();
     if funds.is_none_or(|funds| funds < 0) {
@@ -450,29 +462,17 @@ fn check_row(raw: &RawRow, today: NaiveDate) -> Result<RegisterRow, Vec<RowError
         }
         reason => Some(reason.to_owned()),
     };
-    let status_date = match value("status_date").trim() {
-        "" => None,
-        raw_date => match date(raw_date) {
-            None => {
-                errors.push(RowError::new(
-                    line,
-                    "status_date",
-                    "invalid",
-                    "a date as YYYY-MM-DD",
-                ));
-                None
-            }
-            Some(day) if day > today || founded_on.is_some_and(|founded| day < founded) => {
-                errors.push(RowError::new(
-                    line,
-                    "status_date",
-                    "out_of_range",
-                    "between the founding date and today",
-                ));
-                None
-            }
-            day => day,
-        },
+    let status_date = match optional_date(line, "status_date", value("status_date"), &mut errors) {
+        Some(day) if day > today || founded_on.is_some_and(|founded| day < founded) => {
+            errors.push(RowError::new(
+                line,
+                "status_date",
+                "out_of_range",
+                "between the founding date and today",
+            ));
+            None
+        }
+        day => day,
     };
     match (org_type, funds, status) {
         (Some(org_type), Some(registered_funds_fen), Some(status)) if errors.is_empty() => {
