@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod portal;
 pub mod ratelimit;
 pub mod registry;
 pub mod search;

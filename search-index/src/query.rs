@@ -96,6 +96,9 @@ mod tier {
     pub const BODY_WORDS: f32 = 0.02;
     /// A synonym's variant counts a little less than the text as typed.
     pub const VARIANT: f32 = 0.6;
+    /// An organisation goes before the notices about it that match as well: more than a
+    /// description adds, less than a name tier.
+    pub const ORGANISATION: f32 = 2.0;
 }
 
 fn term(field: Field, value: &str) -> Box<dyn Query> {
@@ -259,6 +262,13 @@ impl SearchIndex {
             1 => matching.pop().map(|(_, query)| query)?,
             _ => Box::new(BooleanQuery::new(matching)),
         };
+        ranking.push((
+            Occur::Should,
+            constant(
+                term(fields.kind, Kind::Organisation.as_str()),
+                tier::ORGANISATION,
+            ),
+        ));
         let mut clauses = vec![(Occur::Must, matching)];
         clauses.extend(ranking);
         Some(Box::new(BooleanQuery::new(clauses)))

@@ -512,3 +512,36 @@ fn a_long_phrase_in_a_description_stays_below_its_words_in_a_name() {
     let found = ids(&index, text("社区营造可持续发展共建共享"));
     assert_eq!(found, ["name", "description"], "{found:?}");
 }
+
+#[test]
+fn an_organisation_goes_before_the_notices_about_it() {
+    let index = SearchIndex::in_memory().unwrap();
+    let name = "深圳市福田区围棋协会";
+    let mut documents = vec![described("club", name, "推广围棋。")];
+    for (number, title) in ["成立登记", "变更登记", "年度报告"].iter().enumerate() {
+        documents.push(SearchDocument {
+            kind: Some(Kind::Disclosure),
+            id: format!("notice-{number}"),
+            title: format!("关于{name}{title}的公告"),
+            body: format!("{name}于2026年办理{title}。{name}的住所不变。"),
+            uscc: None,
+            org_type: None,
+            status: None,
+            service_areas: Vec::new(),
+            category: Some("change".to_owned()),
+            url: format!("/disclosures/notice-{number}"),
+            ..described("", name, "")
+        });
+    }
+    index.upsert(&documents).unwrap();
+    index.commit().unwrap();
+    for query in ["围棋", "福田 围棋", name] {
+        let every_kind = SearchQuery {
+            kinds: Vec::new(),
+            ..text(query)
+        };
+        let found = ids(&index, every_kind);
+        assert_eq!(found.len(), 4, "{query}: {found:?}");
+        assert_eq!(found[0], "club", "{query}: {found:?}");
+    }
+}

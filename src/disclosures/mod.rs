@@ -7,7 +7,7 @@
 pub mod api;
 mod dto;
 pub mod feeds;
-mod repo;
+pub mod repo;
 pub mod service;
 
 pub use service::{Category, NewDisclosure, publish};

@@ -113,6 +113,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/metrics", get(ops::metrics))
         .nest("/account", accounts::pages::routes())
         .nest("/feeds", crate::disclosures::feeds::routes())
+        .nest("/", crate::portal::routes())
         .data(state)
         // Public reads may be used from any web page; no cookies are involved (bearer tokens).
         .with(Cors::new().allow_credentials(false));

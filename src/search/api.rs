@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use poem::web::RemoteAddr;
 use poem_openapi::{Enum, Object, OpenApi, Tags, param::Query, payload::Json};
-use search_index::{Kind, SearchQuery, Sort};
+use search_index::{Kind, SearchQuery, SearchResults, Sort};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -103,24 +103,8 @@ impl SearchApi {
     ) -> ApiResult<Json<SearchResponse>> {
         let principal = auth.principal(&self.state).await?;
         if principal.is_none() {
-            let address =
-                crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
-            if let Some(retry_after) = self.state.read_limits.hit(
-                &format!("search:{address}"),
-                ANONYMOUS_PER_MINUTE,
-                chrono::Duration::minutes(1),
-                self.state.clock.now(),
-            ) {
-                return Err(ApiError::too_many_requests(retry_after));
-            }
+            check_anonymous_limit(&self.state, remote)?;
         }
-        let Some(service) = &self.state.search else {
-            return Err(ApiError::new(
-                poem::http::StatusCode::SERVICE_UNAVAILABLE,
-                "search_unavailable",
-                "search is not available on this node",
-            ));
-        };
         let page = PageRequest::parse(limit.0.or(Some(20)), cursor.0)?;
         let offset = page.after_as::<usize>()?.unwrap_or(0);
         let query = SearchQuery {
@@ -150,18 +134,7 @@ impl SearchApi {
             limit: usize::try_from(page.limit).unwrap_or(20),
             without_facets: facets.0 == Some(false),
         };
-        let service = service.clone();
-        let results = tokio::task::spawn_blocking(move || service.index.search(&query))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|error| match error {
-                search_index::SearchError::OffsetTooLarge(limit) => ApiError::field(
-                    "cursor",
-                    "too_deep",
-                    format!("results beyond {limit} are not paged; narrow the query"),
-                ),
-                other => ApiError::internal(other),
-            })?;
+        let results = run(&self.state, query).await?;
         let shown = offset + results.hits.len();
         // No cursor to a page that would be refused: paging stops at `MAX_OFFSET`.
         let next_cursor = (shown < results.total && shown <= search_index::MAX_OFFSET).then(|| {
@@ -188,4 +161,43 @@ impl SearchApi {
             next_cursor,
         }))
     }
+}
+
+/// Counts an anonymous search against its address's allowance (the API and the portal's search
+/// page share it); `429` with `Retry-After` beyond it.
+pub fn check_anonymous_limit(state: &AppState, remote: &RemoteAddr) -> ApiResult<()> {
+    let address = crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+    match state.read_limits.hit(
+        &format!("search:{address}"),
+        ANONYMOUS_PER_MINUTE,
+        chrono::Duration::minutes(1),
+        state.clock.now(),
+    ) {
+        Some(retry_after) => Err(ApiError::too_many_requests(retry_after)),
+        None => Ok(()),
+    }
+}
+
+/// Runs a query on this node's index, off the async threads: the one code path of the API and
+/// the portal.
+pub async fn run(state: &AppState, query: SearchQuery) -> ApiResult<SearchResults> {
+    let Some(service) = &state.search else {
+        return Err(ApiError::new(
+            poem::http::StatusCode::SERVICE_UNAVAILABLE,
+            "search_unavailable",
+            "search is not available on this node",
+        ));
+    };
+    let service = service.clone();
+    tokio::task::spawn_blocking(move || service.index.search(&query))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|error| match error {
+            search_index::SearchError::OffsetTooLarge(limit) => ApiError::field(
+                "cursor",
+                "too_deep",
+                format!("results beyond {limit} are not paged; narrow the query"),
+            ),
+            other => ApiError::internal(other),
+        })
 }
