@@ -19,6 +19,7 @@ mod feeds;
 mod jobs;
 mod migrations;
 mod ops;
+mod portal;
 mod registry;
 mod registry_operations;
 mod search;
