@@ -876,7 +876,9 @@ fn organisation_page<'a>(
     tenants: &HashMap<String, tenant::Model>,
 ) -> OrganisationPage<'a> {
     let status = OrgStatus::parse(&model.status);
+    // A registered organisation's status needs no note; any other says since when and why.
     let status_note = match (&model.status_reason, model.status_date) {
+        _ if status == Some(OrgStatus::Registered) => None,
         (Some(reason), Some(date)) => Some(format!("{date} {reason}")),
         (Some(reason), None) => Some(reason.clone()),
         (None, Some(date)) => Some(date.to_string()),
@@ -912,9 +914,7 @@ fn organisation_page<'a>(
                 .map_or_else(|| "—".to_owned(), |date| date.to_string()),
         },
         Field {
-            label: ctx
-                .t("注册资金（元）", "Registered funds (yuan)")
-                .to_owned(),
+            label: ctx.t("注册资金", "Registered funds").to_owned(),
             value: yuan(model.registered_funds_fen),
         },
         Field {
