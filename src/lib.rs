@@ -14,6 +14,7 @@ pub mod demo;
 pub mod disclosures;
 pub mod documents;
 pub mod error;
+pub mod evaluations;
 pub mod http;
 pub mod jobs;
 pub mod mail;
