@@ -198,6 +198,11 @@ impl ApiError {
         self.status
     }
 
+    /// The seconds a `429` asks the caller to wait.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after_seconds
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }

@@ -52,3 +52,11 @@ pub fn big_integer(column: impl IntoIden) -> ColumnDef {
 pub fn date_null(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).date().null().take()
 }
+
+pub fn big_integer_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).big_integer().null().take()
+}
+
+pub fn date(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).date().not_null().take()
+}

@@ -13,6 +13,7 @@ mod m20261129_000003_registry;
 mod m20261129_000004_unique_corrections;
 mod m20261129_000005_search_changes;
 mod m20261129_000006_registry_operations;
+mod m20261201_000007_evaluations;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_unique_corrections::Migration),
             Box::new(m20261129_000005_search_changes::Migration),
             Box::new(m20261129_000006_registry_operations::Migration),
+            Box::new(m20261201_000007_evaluations::Migration),
         ]
     }
 }

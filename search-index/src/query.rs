@@ -47,6 +47,8 @@ pub struct SearchQuery {
     pub service_area: Option<String>,
     pub grade: Option<String>,
     pub category: Option<String>,
+    /// The publication year, as its facet counts it (in the publisher's time zone).
+    pub year: Option<String>,
     pub published_from: Option<DateTime<Utc>>,
     pub published_to: Option<DateTime<Utc>>,
     pub sort: Sort,
@@ -365,6 +367,7 @@ impl SearchIndex {
             (fields.service_area, &query.service_area),
             (fields.grade, &query.grade),
             (fields.category, &query.category),
+            (fields.year, &query.year),
         ] {
             if let Some(value) = value {
                 filters.push((Occur::Must, zero(term(field, value))));

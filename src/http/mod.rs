@@ -11,7 +11,7 @@ pub mod security;
 use std::{sync::Arc, time::Instant};
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get,
     http::{HeaderValue, StatusCode, header},
     middleware::{CatchPanic, Cors},
 };
@@ -104,20 +104,40 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .unwrap_or(usize::MAX),
     );
     let metrics = state.metrics.clone();
-    let routes = Route::new()
-        .nest("/api/v1", api)
-        .at("/api/openapi.json", spec)
+    // Public reads may be used from any web page; no cookies are involved (bearer tokens). The
+    // portal's pages are for browsers on this site, and vary by the reader's own cookies.
+    let cors = || Cors::new().allow_credentials(false);
+    let routes = crate::portal::routes(Route::new())
+        .nest("/api/v1", api.into_endpoint().with(cors()))
+        .at("/api/openapi.json", spec.with(cors()))
         .nest("/api/docs", docs)
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
         .nest("/account", accounts::pages::routes())
-        .nest("/feeds", crate::disclosures::feeds::routes())
-        .nest("/", crate::portal::routes())
+        .nest("/feeds", crate::disclosures::feeds::routes().with(cors()))
         .data(state)
-        // Public reads may be used from any web page; no cookies are involved (bearer tokens).
-        .with(Cors::new().allow_credentials(false));
+        .around(html_not_found);
     with_edge_layers(routes, body_limit, declared_limit, metrics)
+}
+
+/// An address nothing answers is the portal's 404 page, except under `/api` (problem+json).
+async fn html_not_found<E: Endpoint>(endpoint: Arc<E>, request: Request) -> poem::Result<Response> {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return endpoint
+            .call(request)
+            .await
+            .map(IntoResponse::into_response);
+    }
+    let mut copy = Request::builder().uri(request.uri().clone()).finish();
+    *copy.headers_mut() = request.headers().clone();
+    match endpoint.call(request).await {
+        Err(error) if error.status() == StatusCode::NOT_FOUND => {
+            Ok(crate::portal::not_found(&copy))
+        }
+        other => other.map(IntoResponse::into_response),
+    }
 }
 
 /// The layers between the network and the routes: request id, tracing and metrics outermost,

@@ -6,15 +6,16 @@
 mod pages;
 mod respond;
 
-use std::fmt::Write as _;
+use std::{collections::HashMap, fmt::Write as _, sync::LazyLock};
 
 use poem::{Request, Route, get};
+use sha2::{Digest, Sha256};
 
 pub use respond::{Page, respond};
 
-/// The portal's routes, at the root of the site.
-pub fn routes() -> Route {
-    Route::new()
+/// Adds the portal's routes, at the root of the site (and its 404 page for any other address).
+pub fn routes(route: Route) -> Route {
+    route
         .at("/", get(pages::home_page))
         .at("/search", get(pages::search_page))
         .at("/orgs/:code", get(pages::profile_page))
@@ -32,7 +33,36 @@ pub fn routes() -> Route {
             get(pages::tenant_category_page),
         )
         .at("/tenants/:slug/incubation", get(pages::incubation_page))
-        .at("/static/portal.css", get(pages::stylesheet))
+        .at("/static/:file", get(pages::stylesheet))
+}
+
+/// The portal's 404 page, for an address nothing answers (outside the API).
+pub fn not_found(request: &Request) -> poem::Response {
+    pages::not_found_response(request)
+}
+
+/// The portal's stylesheet, built into the binary.
+pub const STYLESHEET: &str = include_str!("../../templates/portal/portal.css");
+
+/// Its address, named by its content: cached for good, and a new release changes it.
+pub static STYLESHEET_URL: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(STYLESHEET.as_bytes());
+    format!("/static/portal.{}.css", hex::encode(&digest[..6]))
+});
+
+/// When this process started: pages are never older than the templates that render them.
+pub static STARTED_AT: LazyLock<chrono::DateTime<chrono::Utc>> = LazyLock::new(chrono::Utc::now);
+
+/// The query's parameters; a name given twice keeps its first value.
+pub fn query_pairs(request: &Request) -> HashMap<String, String> {
+    let mut pairs = HashMap::new();
+    for (key, value) in form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+    {
+        pairs
+            .entry(key.into_owned())
+            .or_insert_with(|| value.into_owned());
+    }
+    pairs
 }
 
 /// The language of a page.
@@ -70,6 +100,8 @@ pub struct PageCtx {
     pub elderly_toggle_url: String,
     /// Cookies to set: a switch chosen by query parameter is remembered.
     cookies: Vec<String>,
+    /// The request carries the reader's choices: the page is theirs, not for shared caches.
+    personal: bool,
 }
 
 const LANG_COOKIE: &str = "socorg_lang";
@@ -101,13 +133,19 @@ impl PageCtx {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_owned())
         };
+        // Only the server reads them; over HTTPS they travel only over HTTPS.
+        let secure = request
+            .data::<crate::state::AppState>()
+            .is_some_and(|state| state.config.public_url().starts_with("https://"));
+        let attributes = format!(
+            "Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax; HttpOnly{}",
+            if secure { "; Secure" } else { "" }
+        );
+        let personal = cookie(LANG_COOKIE).is_some() || cookie(ELDERLY_COOKIE).is_some();
         let mut cookies = Vec::new();
         let lang = match query_value("lang").and_then(Lang::parse) {
             Some(lang) => {
-                cookies.push(format!(
-                    "{LANG_COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax",
-                    lang.code()
-                ));
+                cookies.push(format!("{LANG_COOKIE}={}; {attributes}", lang.code()));
                 lang
             }
             None => cookie(LANG_COOKIE)
@@ -117,9 +155,7 @@ impl PageCtx {
         };
         let elderly = match query_value("elderly") {
             Some(value @ ("on" | "off")) => {
-                cookies.push(format!(
-                    "{ELDERLY_COOKIE}={value}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax"
-                ));
+                cookies.push(format!("{ELDERLY_COOKIE}={value}; {attributes}"));
                 value == "on"
             }
             _ => cookie(ELDERLY_COOKIE).as_deref() == Some("on"),
@@ -140,7 +176,13 @@ impl PageCtx {
                 if elderly { "off" } else { "on" },
             ),
             cookies,
+            personal,
         }
+    }
+
+    /// The stylesheet's address.
+    pub fn stylesheet(&self) -> &'static str {
+        STYLESHEET_URL.as_str()
     }
 
     /// The text in the page's language.

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::{disclosure, organisation, tenant};
 use poem::{
     Request, Response, handler,
     http::StatusCode,
-    web::{Data, Path, Query, RemoteAddr},
+    web::{Data, Path, RemoteAddr},
 };
 use search_index::{Kind, SearchQuery, Sort};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Page, PageCtx, link, respond};
@@ -77,6 +76,7 @@ struct HitRow {
 
 struct FacetValue {
     label: String,
+    lang: &'static str,
     count: u64,
     url: String,
     selected: bool,
@@ -92,6 +92,8 @@ struct FacetGroup {
 struct Field {
     label: String,
     value: String,
+    /// The value's language: Chinese when it is written in Chinese, else the page's.
+    lang: &'static str,
 }
 
 struct HistoryRow {
@@ -124,7 +126,9 @@ struct HomePage<'a> {
     notices: Vec<NoticeRow>,
     districts: Vec<CountRow>,
     types: Vec<CountRow>,
-    organisations: u64,
+    /// `None` when search cannot count (the block is left out).
+    organisations: Option<u64>,
+    statuses: Vec<CountRow>,
 }
 
 #[derive(Template)]
@@ -214,7 +218,9 @@ struct TenantPage<'a> {
     other_name: String,
     parent: Option<LinkRow>,
     children: Vec<LinkRow>,
-    organisations: u64,
+    /// Registered by this tenant itself, and with the tenants below it.
+    own: u64,
+    organisations: Option<u64>,
     types: Vec<CountRow>,
     statuses: Vec<CountRow>,
     notices: Vec<NoticeRow>,
@@ -268,6 +274,15 @@ fn render(
 }
 
 fn error_page(request: &Request, ctx: &PageCtx, status: StatusCode) -> Response {
+    error_page_after(request, ctx, status, None)
+}
+
+fn error_page_after(
+    request: &Request,
+    ctx: &PageCtx,
+    status: StatusCode,
+    retry_after: Option<u64>,
+) -> Response {
     let (heading, text) = match status {
         StatusCode::NOT_FOUND => (
             ctx.t("页面不存在", "Page not found"),
@@ -305,18 +320,29 @@ fn error_page(request: &Request, ctx: &PageCtx, status: StatusCode) -> Response 
     };
     let html = page.render().unwrap_or_else(|_| heading.to_owned());
     let mut response = respond(request, Some(ctx), Page::html(status, html));
-    if status == StatusCode::TOO_MANY_REQUESTS {
+    let retry_after = match status {
+        StatusCode::TOO_MANY_REQUESTS => Some(retry_after.unwrap_or(60)),
+        StatusCode::SERVICE_UNAVAILABLE => Some(5),
+        _ => None,
+    };
+    if let Some(seconds) = retry_after {
         response.headers_mut().insert(
             poem::http::header::RETRY_AFTER,
-            poem::http::HeaderValue::from_static("60"),
+            poem::http::HeaderValue::from(seconds),
         );
     }
     response
 }
 
+/// Any address the site does not know: the portal's 404 page.
+pub fn not_found_response(request: &Request) -> Response {
+    let ctx = PageCtx::from_request(request);
+    error_page(request, &ctx, StatusCode::NOT_FOUND)
+}
+
 /// A failed lookup as a page: 404 for what does not exist, else the error's status.
 fn failure(request: &Request, ctx: &PageCtx, error: &ApiError) -> Response {
-    error_page(request, ctx, error.status())
+    error_page_after(request, ctx, error.status(), error.retry_after())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,21 +467,21 @@ fn category_links(ctx: &PageCtx, base: &str, selected: Option<Category>) -> Vec<
         .collect()
 }
 
-/// Counts of organisations by facet, from the index (empty when search is not ready).
+/// Counts of organisations by facet, from the index; `None` when search cannot answer.
 async fn organisation_facets(
     state: &AppState,
     tenant: Option<&str>,
-) -> (u64, search_index::Facets) {
+) -> Option<(u64, search_index::Facets)> {
     let query = SearchQuery {
         kinds: vec![Kind::Organisation],
         tenant: tenant.map(str::to_owned),
         limit: 0,
         ..SearchQuery::default()
     };
-    match search_api::run(state, query).await {
-        Ok(results) => (results.total as u64, results.facets),
-        Err(_) => (0, search_index::Facets::default()),
-    }
+    search_api::run(state, query)
+        .await
+        .ok()
+        .map(|results| (results.total as u64, results.facets))
 }
 
 fn count_rows(
@@ -486,7 +512,14 @@ pub async fn home_page(request: &Request, Data(state): Data<&AppState>) -> Respo
         let tenants = tenant_map(state).await?;
         let views =
             disclosures::list_disclosures(state, None, DisclosureFilter::default(), 10).await?;
-        let (organisations, facets) = organisation_facets(state, None).await;
+        let counted = organisation_facets(state, None).await;
+        let organisations = counted.as_ref().map(|(total, _)| *total);
+        let facets = counted.map(|(_, facets)| facets).unwrap_or_default();
+        let statuses = count_rows(
+            facets.get("status"),
+            |code| status_label(&ctx, code),
+            |code| link("/search", &[("kind", "organisation"), ("status", code)]),
+        );
         let districts = count_rows(
             facets.get("tenant"),
             |slug| {
@@ -507,6 +540,7 @@ pub async fn home_page(request: &Request, Data(state): Data<&AppState>) -> Respo
             districts,
             types,
             organisations,
+            statuses,
         })
     }
     .await;
@@ -519,39 +553,70 @@ pub async fn home_page(request: &Request, Data(state): Data<&AppState>) -> Respo
 // ---------------------------------------------------------------------------------------------
 // Search.
 
-#[derive(Debug, Default, Deserialize)]
+/// The search page's parameters. Values that mean nothing (an unknown kind, a year out of
+/// range) are dropped, so that they neither filter nor show as filters.
+#[derive(Debug, Default)]
 pub struct SearchParams {
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     tenant: String,
-    #[serde(default, rename = "type")]
     org_type: String,
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     service_area: String,
-    #[serde(default)]
+    grade: String,
     category: String,
-    #[serde(default)]
     year: String,
-    #[serde(default)]
     sort: String,
-    #[serde(default)]
-    page: String,
+    page: usize,
+}
+
+impl SearchParams {
+    fn from_request(request: &Request) -> Self {
+        let pairs = super::query_pairs(request);
+        let value = |name: &str| pairs.get(name).cloned().unwrap_or_default();
+        let kind = value("kind");
+        let year = value("year");
+        Self {
+            q: value("q"),
+            kind: if ["organisation", "disclosure", "tender"].contains(&kind.as_str()) {
+                kind
+            } else {
+                String::new()
+            },
+            tenant: value("tenant"),
+            org_type: value("type"),
+            status: value("status"),
+            service_area: value("service_area"),
+            grade: value("grade"),
+            category: value("category"),
+            year: if year
+                .parse::<u32>()
+                .is_ok_and(|year| (1900..=2100).contains(&year))
+            {
+                year
+            } else {
+                String::new()
+            },
+            sort: if value("sort") == "date" {
+                "date".to_owned()
+            } else {
+                String::new()
+            },
+            page: value("page").parse().unwrap_or(1),
+        }
+    }
 }
 
 impl SearchParams {
     /// The filters as (parameter, value) pairs, in a fixed order.
-    fn filters(&self) -> [(&'static str, &str); 7] {
+    fn filters(&self) -> [(&'static str, &str); 8] {
         [
             ("kind", &self.kind),
             ("tenant", &self.tenant),
             ("type", &self.org_type),
             ("status", &self.status),
             ("service_area", &self.service_area),
+            ("grade", &self.grade),
             ("category", &self.category),
             ("year", &self.year),
         ]
@@ -571,7 +636,12 @@ impl SearchParams {
         let mut pairs: Vec<(&str, &str)> = vec![("q", self.q.as_str())];
         pairs.extend(self.filters());
         pairs.push(("sort", &self.sort));
-        let page = page.to_string();
+        // The first page is the bare address.
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
         pairs.push(("page", &page));
         link("/search", &pairs)
     }
@@ -602,25 +672,19 @@ pub async fn search_page(
     request: &Request,
     remote: &RemoteAddr,
     Data(state): Data<&AppState>,
-    Query(params): Query<SearchParams>,
 ) -> Response {
     let ctx = PageCtx::from_request(request);
+    let params = SearchParams::from_request(request);
     if let Err(error) = search_api::check_anonymous_limit(state, remote) {
         return failure(request, &ctx, &error);
     }
-    let page = params
-        .page
-        .parse::<usize>()
-        .unwrap_or(1)
-        .clamp(1, search_index::MAX_OFFSET / PER_PAGE);
+    let page = params.page.clamp(1, search_index::MAX_OFFSET / PER_PAGE);
     let kind = match params.kind.as_str() {
         "organisation" => Some(Kind::Organisation),
         "disclosure" => Some(Kind::Disclosure),
         "tender" => Some(Kind::Tender),
         _ => None,
     };
-    let year = params.year.parse::<i32>().ok();
-    let year_start = |year: i32| Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single();
     let optional = |value: &str| (!value.is_empty()).then(|| value.to_owned());
     let query = SearchQuery {
         text: params.q.clone(),
@@ -629,12 +693,11 @@ pub async fn search_page(
         org_type: optional(&params.org_type),
         status: optional(&params.status),
         service_area: optional(&params.service_area),
-        grade: None,
+        grade: optional(&params.grade),
         category: optional(&params.category),
-        published_from: year.and_then(year_start),
-        published_to: year
-            .and_then(|year| year_start(year + 1))
-            .map(|next| next - chrono::Duration::seconds(1)),
+        year: optional(&params.year),
+        published_from: None,
+        published_to: None,
         sort: if params.sort == "date" {
             Sort::Date
         } else {
@@ -644,10 +707,27 @@ pub async fn search_page(
         limit: PER_PAGE,
         without_facets: false,
     };
-    let results = match search_api::run(state, query).await {
+    let mut page = page;
+    let mut results = match search_api::run(state, query.clone()).await {
         Ok(results) => results,
         Err(error) => return failure(request, &ctx, &error),
     };
+    // A page beyond the last shows the last.
+    let last = results
+        .total
+        .div_ceil(PER_PAGE)
+        .clamp(1, search_index::MAX_OFFSET / PER_PAGE);
+    if page > last {
+        page = last;
+        let query = SearchQuery {
+            offset: (page - 1) * PER_PAGE,
+            ..query
+        };
+        results = match search_api::run(state, query).await {
+            Ok(results) => results,
+            Err(error) => return failure(request, &ctx, &error),
+        };
+    }
     let tenants = match tenant_map(state).await {
         Ok(tenants) => tenants,
         Err(error) => return failure(request, &ctx, &error),
@@ -681,8 +761,10 @@ pub async fn search_page(
                 .iter()
                 .map(|(value, count)| {
                     let is_selected = selected(facet) == value;
+                    let label = value_label(facet, value);
                     FacetValue {
-                        label: value_label(facet, value),
+                        lang: text_lang(&ctx, &label),
+                        label,
                         count: *count,
                         url: params
                             .with(facet_parameter(facet), if is_selected { "" } else { value }),
@@ -807,6 +889,24 @@ fn event_detail(data: &str) -> String {
     parts.join("；")
 }
 
+/// An amount in fen, as the page's language writes it.
+fn money(ctx: &PageCtx, fen: i64) -> String {
+    let zh = yuan(fen);
+    if ctx.is_en() {
+        format!("CNY {}", zh.trim_end_matches(" 元"))
+    } else {
+        zh
+    }
+}
+
+/// `zh-CN` for text written in Chinese, else the page's language.
+fn text_lang(ctx: &PageCtx, text: &str) -> &'static str {
+    let chinese = text.chars().any(|character| {
+        matches!(character, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+    });
+    if chinese { "zh-CN" } else { ctx.html_lang() }
+}
+
 fn or_dash(value: impl Into<String>) -> String {
     let value = value.into();
     if value.trim().is_empty() {
@@ -884,47 +984,41 @@ fn organisation_page<'a>(
         (None, Some(date)) => Some(date.to_string()),
         (None, None) => None,
     };
+    let field = |label: &str, value: String| Field {
+        label: label.to_owned(),
+        lang: text_lang(ctx, &value),
+        value,
+    };
     let fields = vec![
-        Field {
-            label: ctx
-                .t("统一社会信用代码", "Unified social credit code")
-                .to_owned(),
-            value: model.uscc.clone(),
-        },
-        Field {
-            label: ctx.t("组织类型", "Type").to_owned(),
-            value: type_label(ctx, &model.org_type),
-        },
-        Field {
-            label: ctx.t("登记管理机关", "Registry").to_owned(),
-            value: tenant_name(ctx, tenant),
-        },
-        Field {
-            label: ctx.t("住所", "Address").to_owned(),
-            value: or_dash(model.address.clone()),
-        },
-        Field {
-            label: ctx.t("法定代表人", "Legal representative").to_owned(),
-            value: or_dash(model.legal_representative.clone()),
-        },
-        Field {
-            label: ctx.t("成立日期", "Founded").to_owned(),
-            value: model
+        field(
+            ctx.t("统一社会信用代码", "Unified social credit code"),
+            model.uscc.clone(),
+        ),
+        field(ctx.t("组织类型", "Type"), type_label(ctx, &model.org_type)),
+        field(ctx.t("登记管理机关", "Registry"), tenant_name(ctx, tenant)),
+        field(ctx.t("住所", "Address"), or_dash(model.address.clone())),
+        field(
+            ctx.t("法定代表人", "Legal representative"),
+            or_dash(model.legal_representative.clone()),
+        ),
+        field(
+            ctx.t("成立日期", "Founded"),
+            model
                 .founded_on
                 .map_or_else(|| "—".to_owned(), |date| date.to_string()),
-        },
-        Field {
-            label: ctx.t("注册资金", "Registered funds").to_owned(),
-            value: yuan(model.registered_funds_fen),
-        },
-        Field {
-            label: ctx.t("联系电话", "Telephone").to_owned(),
-            value: or_dash(model.contact_phone.clone().unwrap_or_default()),
-        },
-        Field {
-            label: ctx.t("电子邮箱", "E-mail").to_owned(),
-            value: or_dash(model.contact_email.clone().unwrap_or_default()),
-        },
+        ),
+        field(
+            ctx.t("注册资金", "Registered funds"),
+            money(ctx, model.registered_funds_fen),
+        ),
+        field(
+            ctx.t("联系电话", "Telephone"),
+            or_dash(model.contact_phone.clone().unwrap_or_default()),
+        ),
+        field(
+            ctx.t("电子邮箱", "E-mail"),
+            or_dash(model.contact_email.clone().unwrap_or_default()),
+        ),
     ];
     let history = history
         .into_iter()
@@ -939,9 +1033,9 @@ fn organisation_page<'a>(
         .into_iter()
         .map(|report| ReportRow {
             year: report.year,
-            income: yuan(report.income_fen),
-            expenditure: yuan(report.expenditure_fen),
-            net_assets: yuan(report.net_assets_fen),
+            income: money(ctx, report.income_fen),
+            expenditure: money(ctx, report.expenditure_fen),
+            net_assets: money(ctx, report.net_assets_fen),
             staff: report.staff_count,
             volunteers: report.volunteer_count,
             activities: report.activities,
@@ -978,20 +1072,16 @@ fn organisation_page<'a>(
 // ---------------------------------------------------------------------------------------------
 // A disclosure.
 
-#[derive(Debug, Default, Deserialize)]
-pub struct FontParams {
-    #[serde(default)]
-    font: String,
-}
-
 #[handler]
 pub async fn notice_page(
     request: &Request,
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    Query(params): Query<FontParams>,
 ) -> Response {
-    disclosure_view(request, state, &id, &params.font, false).await
+    let font = super::query_pairs(request)
+        .remove("font")
+        .unwrap_or_default();
+    disclosure_view(request, state, &id, &font, false).await
 }
 
 #[handler]
@@ -999,9 +1089,11 @@ pub async fn notice_print_page(
     request: &Request,
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    Query(params): Query<FontParams>,
 ) -> Response {
-    disclosure_view(request, state, &id, &params.font, true).await
+    let font = super::query_pairs(request)
+        .remove("font")
+        .unwrap_or_default();
+    disclosure_view(request, state, &id, &font, true).await
 }
 
 async fn disclosure_view(
@@ -1035,10 +1127,13 @@ async fn disclosure_view(
         let concerns = match (view.model.subject_type.as_deref(), &view.model.subject_id) {
             (Some("organisation"), Some(subject)) => {
                 match organisations::get_organisation(state, &None, subject).await {
-                    Ok(organisation) => Some(LinkRow {
-                        label: organisation.model.name.clone(),
-                        url: format!("/orgs/{}", organisation.model.uscc),
-                    }),
+                    Ok(organisation) => Some((
+                        LinkRow {
+                            label: organisation.model.name.clone(),
+                            url: format!("/orgs/{}", organisation.model.uscc),
+                        },
+                        organisation.model.updated_at,
+                    )),
                     Err(_) => None,
                 }
             }
@@ -1108,31 +1203,39 @@ async fn disclosure_view(
             .map(str::to_owned)
             .collect(),
         attachments,
-        concerns,
+        concerns: concerns.as_ref().map(|(subject, _)| LinkRow {
+            label: subject.label.clone(),
+            url: subject.url.clone(),
+        }),
         superseded_by: view.superseded_by.map(|id| format!("/disclosures/{id}")),
         supersedes: model.supersedes_id.map(|id| format!("/disclosures/{id}")),
     };
-    // A record never changes; only a later correction adds a notice to it.
-    let last_modified = view.superseded_by.is_none().then_some(model.published_at);
+    // A record never changes; the page also shows the current name of what it concerns, and a
+    // later correction adds a notice to it (then only the ETag tells).
+    let last_modified = view.superseded_by.is_none().then(|| {
+        concerns
+            .as_ref()
+            .map_or(model.published_at, |(_, changed)| {
+                model.published_at.max(*changed)
+            })
+            .max(tenant.model.updated_at)
+    });
     render(request, &ctx, &page, last_modified)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Lists of disclosures.
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
-    before: String,
+/// Where a disclosure list continues: before this record.
+fn before(request: &Request) -> Option<Uuid> {
+    super::query_pairs(request)
+        .get("before")
+        .and_then(|id| Uuid::parse_str(id).ok())
 }
 
 #[handler]
-pub async fn all_notices_page(
-    request: &Request,
-    Data(state): Data<&AppState>,
-    Query(params): Query<ListParams>,
-) -> Response {
-    disclosure_list(request, state, None, None, &params).await
+pub async fn all_notices_page(request: &Request, Data(state): Data<&AppState>) -> Response {
+    disclosure_list(request, state, None, None).await
 }
 
 #[handler]
@@ -1140,9 +1243,8 @@ pub async fn tenant_notices_page(
     request: &Request,
     Data(state): Data<&AppState>,
     Path(slug): Path<String>,
-    Query(params): Query<ListParams>,
 ) -> Response {
-    disclosure_list(request, state, Some(&slug), None, &params).await
+    disclosure_list(request, state, Some(&slug), None).await
 }
 
 #[handler]
@@ -1150,13 +1252,12 @@ pub async fn tenant_category_page(
     request: &Request,
     Data(state): Data<&AppState>,
     Path((slug, category)): Path<(String, String)>,
-    Query(params): Query<ListParams>,
 ) -> Response {
     let ctx = PageCtx::from_request(request);
     let Some(category) = Category::parse(&category) else {
         return error_page(request, &ctx, StatusCode::NOT_FOUND);
     };
-    disclosure_list(request, state, Some(&slug), Some(category), &params).await
+    disclosure_list(request, state, Some(&slug), Some(category)).await
 }
 
 async fn disclosure_list(
@@ -1164,7 +1265,6 @@ async fn disclosure_list(
     state: &AppState,
     slug: Option<&str>,
     category: Option<Category>,
-    params: &ListParams,
 ) -> Response {
     let ctx = PageCtx::from_request(request);
     let result = async {
@@ -1175,7 +1275,7 @@ async fn disclosure_list(
         };
         let filter = DisclosureFilter {
             category: category.map(|category| category.as_str().to_owned()),
-            before_id: Uuid::parse_str(&params.before).ok(),
+            before_id: before(request),
             ..DisclosureFilter::default()
         };
         let views = disclosures::list_disclosures(state, slug, filter, LIST_PAGE + 1).await?;
@@ -1285,7 +1385,14 @@ pub async fn tenant_page(
         let views =
             disclosures::list_disclosures(state, Some(&slug), DisclosureFilter::default(), 10)
                 .await?;
-        let (organisations, facets) = organisation_facets(state, Some(&slug)).await;
+        let counted = organisation_facets(state, Some(&slug)).await;
+        let organisations = counted.as_ref().map(|(total, _)| *total);
+        let facets = counted.map(|(_, facets)| facets).unwrap_or_default();
+        let own = facets
+            .get("tenant")
+            .and_then(|counts| counts.get(&slug))
+            .copied()
+            .unwrap_or(0);
         let parent = tenant
             .parent_id
             .and_then(|parent| tenants.values().find(|other| other.id == parent))
@@ -1324,6 +1431,7 @@ pub async fn tenant_page(
                     url: format!("/tenants/{}", child.slug),
                 })
                 .collect(),
+            own,
             organisations,
             types: count_rows(
                 facets.get("org_type"),
@@ -1384,13 +1492,19 @@ pub async fn incubation_page(
 // ---------------------------------------------------------------------------------------------
 // The stylesheet.
 
-const STYLESHEET: &str = include_str!("../../templates/portal/portal.css");
-
+/// `/static/portal.<hash>.css`, for good; the plain `portal.css` for an hour.
 #[handler]
-pub async fn stylesheet(request: &Request) -> Response {
-    let mut page = Page::html(StatusCode::OK, STYLESHEET.to_owned());
+pub async fn stylesheet(request: &Request, Path(file): Path<String>) -> Response {
+    let max_age = if super::STYLESHEET_URL.ends_with(&format!("/{file}")) {
+        super::respond::IMMUTABLE
+    } else if file == "portal.css" {
+        3600
+    } else {
+        let ctx = PageCtx::from_request(request);
+        return error_page(request, &ctx, StatusCode::NOT_FOUND);
+    };
+    let mut page = Page::html(StatusCode::OK, super::STYLESHEET.to_owned());
     page.content_type = "text/css; charset=utf-8";
-    // Revalidated by ETag after an hour; a new release changes the tag.
-    page.max_age = 3600;
+    page.max_age = max_age;
     respond(request, None, page)
 }

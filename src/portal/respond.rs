@@ -17,6 +17,9 @@ use super::PageCtx;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A `max_age` from which a response never changes (content-addressed files): a year.
+pub const IMMUTABLE: u32 = 31_536_000;
+
 /// Bodies smaller than this are not worth compressing.
 const COMPRESS_FROM: usize = 1024;
 
@@ -53,18 +56,30 @@ impl Page {
 pub fn respond(request: &Request, ctx: Option<&PageCtx>, page: Page) -> Response {
     let etag = format!("W/\"{}\"", hex::encode(&Sha256::digest(&page.body)[..12]));
     // Seconds only: that is all an HTTP date holds.
+    // Never older than this process, so that a new release is never answered "not modified".
     let last_modified = page
         .last_modified
+        .map(|at| at.max(*super::STARTED_AT))
         .and_then(|at| DateTime::<Utc>::from_timestamp(at.timestamp(), 0));
     let sets_cookie = ctx.is_some_and(|ctx| !ctx.cookies.is_empty());
     let cacheable = page.status == StatusCode::OK && !sets_cookie;
+    // A page chosen by the reader's cookies is theirs alone; caches that ignore `Vary: Cookie`
+    // must not hand it to others.
+    let shared = !ctx.is_some_and(|ctx| ctx.personal);
 
     let mut builder = Response::builder()
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "strict-origin-when-cross-origin")
         .header(header::X_FRAME_OPTIONS, "DENY")
         .header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
-        .header(header::VARY, "Cookie, Accept-Encoding");
+        .header(
+            header::VARY,
+            if ctx.is_some() {
+                "Cookie, Accept-Encoding"
+            } else {
+                "Accept-Encoding"
+            },
+        );
     if let Some(ctx) = ctx {
         builder = builder.header(header::CONTENT_LANGUAGE, ctx.html_lang());
         for cookie in &ctx.cookies {
@@ -72,10 +87,18 @@ pub fn respond(request: &Request, ctx: Option<&PageCtx>, page: Page) -> Response
         }
     }
     if cacheable {
-        builder = builder.header(header::ETAG, etag.as_str()).header(
-            header::CACHE_CONTROL,
-            format!("public, max-age={}, must-revalidate", page.max_age),
-        );
+        let cache_control = if page.max_age >= IMMUTABLE {
+            format!("public, max-age={}, immutable", page.max_age)
+        } else {
+            format!(
+                "{}, max-age={}, must-revalidate",
+                if shared { "public" } else { "private" },
+                page.max_age
+            )
+        };
+        builder = builder
+            .header(header::ETAG, etag.as_str())
+            .header(header::CACHE_CONTROL, cache_control);
         if let Some(at) = last_modified {
             builder = builder.header(header::LAST_MODIFIED, http_date(at));
         }

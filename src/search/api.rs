@@ -124,6 +124,7 @@ impl SearchApi {
             service_area: service_area.0,
             grade: grade.0,
             category: category.0,
+            year: None,
             published_from: from.0,
             published_to: to.0,
             sort: match sort.0 {

@@ -53,7 +53,9 @@ async function accessible(page, step) {
       nodes: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
     }));
   });
-  const blocking = results.filter((violation) => ['serious', 'critical'].includes(violation.impact));
+  // Serious and critical violations fail, as the issue asks; moderate ones too, as we hold
+  // ourselves to that; minor ones are reported.
+  const blocking = results.filter((violation) => ['moderate', 'serious', 'critical'].includes(violation.impact));
   if (blocking.length > 0) {
     fail(`${step}: accessibility violations on ${page.url()}: ${JSON.stringify(blocking)}`);
   }
@@ -101,7 +103,7 @@ async function main() {
     const hit = page.locator('ol.hits a', { hasText: name }).first();
     if ((await hit.count()) === 0) fail(`search: ${name} is not among the results for ${query}`);
     if ((await page.locator('ol.hits .snippet').count()) === 0) fail('search: no snippets');
-    if ((await page.locator('aside.facets a').count()) === 0) fail('search: no facets');
+    if ((await page.locator('section.facets a').count()) === 0) fail('search: no facets');
     await accessible(page, 'search results');
 
     // The profile.
@@ -122,6 +124,7 @@ async function main() {
     }
     await expectText(page, name, 'disclosure');
     await accessible(page, 'disclosure');
+    const disclosureUrl = page.url();
 
     // Larger type, without script.
     await Promise.all([page.waitForURL(/font=l/), page.getByRole('link', { name: '大', exact: true }).click()]);
@@ -135,7 +138,7 @@ async function main() {
     await accessible(page, 'disclosure in English');
 
     // The print view.
-    await Promise.all([page.waitForURL(/\/print/), page.getByRole('link', { name: '【Print】' }).click()]);
+    await Promise.all([page.waitForURL(/\/print/), page.getByRole('link', { name: '[Print]' }).click()]);
     await expectText(page, 'Print version', 'print');
     await expectText(page, name, 'print');
     if (await page.locator('header.site').isVisible()) fail('print: the site header is shown');
@@ -154,22 +157,39 @@ async function main() {
     await page.goto(`${base}/tenants/${tenant}/incubation`);
     await accessible(page, 'incubating groups');
 
-    // Elderly mode: larger type throughout, still accessible.
-    await page.goto(`${base}/?lang=zh&elderly=on`);
-    if (!(await page.locator('body').getAttribute('class')).includes('elderly')) fail('elderly: mode not on');
-    const size = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
-    if (size < 20) fail(`elderly: body text is ${size}px`);
+    // Elderly mode: larger type throughout (headings and small print too), still accessible.
+    await page.goto(`${base}/?lang=zh`);
+    const sizes = () =>
+      page.evaluate(() =>
+        ['body', 'h2', '.meta'].map((selector) => parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)),
+      );
+    const before = await sizes();
+    await page.goto(`${base}/?elderly=on`);
+    const htmlClass = await page.locator('html').getAttribute('class');
+    if (!(htmlClass || '').includes('elderly')) fail(`elderly: mode not on (class ${htmlClass})`);
+    const after = await sizes();
+    after.forEach((size, index) => {
+      if (size < before[index] * 1.25) fail(`elderly: text ${index} is ${size}px, was ${before[index]}px`);
+    });
     await accessible(page, 'home in elderly mode');
 
-    // At 200 % zoom (a 640 px wide window at twice the pixels), nothing scrolls sideways.
-    const zoomed = await browser.newContext({ viewport: { width: 640, height: 800 }, deviceScaleFactor: 2 });
+    // 200 % zoom of a 1280 px window is a 640 CSS px viewport: nothing may scroll sideways, in
+    // normal and in elderly mode.
+    const zoomed = await browser.newContext({ viewport: { width: 640, height: 800 } });
     const narrow = await zoomed.newPage();
-    for (const url of [`${base}/`, `${base}/orgs/${code}`, `${base}/search?q=${encodeURIComponent(query)}`]) {
-      await narrow.goto(url);
-      const wide = await narrow.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      if (wide) fail(`zoom: ${url} scrolls sideways at 640 px`);
+    for (const mode of ['off', 'on']) {
+      for (const url of [
+        `${base}/?elderly=${mode}`,
+        `${base}/orgs/${code}`,
+        `${base}/search?q=${encodeURIComponent(query)}`,
+        disclosureUrl,
+      ]) {
+        await narrow.goto(url);
+        const wide = await narrow.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+        if (wide) fail(`zoom: ${url} scrolls sideways at 640 px (elderly ${mode})`);
+      }
     }
-    console.log('ok zoom: no sideways scrolling at 640 px');
+    console.log('ok zoom: no sideways scrolling at 640 px, also in elderly mode');
 
     if (dialogs.length > 0) fail(`a script ran: ${dialogs.join('; ')}`);
     if (errors.length > 0) fail(`page errors: ${errors.join('; ')}`);
