@@ -46,6 +46,9 @@ impl App {
         let mut state = prepare_state(config, clock).await?;
         // The registry's daily sweep, if a tenant has an annual report deadline.
         crate::registry::annual::sweep::ensure_scheduled(&state.db, state.clock.now()).await?;
+        // Tenants made before rubrics existed get the default ones.
+        crate::evaluations::rubrics::ensure_defaults_everywhere(&state.db, state.clock.now())
+            .await?;
         let folder = state.config.data_dir.join("search");
         let search = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await??;
         // This server is the index's only writer; `socorg reindex` sees the lock and asks it.

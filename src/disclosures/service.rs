@@ -30,11 +30,17 @@ pub enum Category {
     AnnualReport,
     SeriousViolation,
     IncubationGraduation,
+    /// 评估结果公示: a preliminary evaluation result, open to objections.
+    EvaluationPublicity,
+    /// 评估等级公告: a grade awarded after publicity.
+    EvaluationResult,
+    /// 评估等级变更: a grade downgraded or cancelled.
+    GradeChange,
     Policy,
 }
 
 impl Category {
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 13] = [
         Category::Registration,
         Category::Change,
         Category::AbnormalListing,
@@ -44,6 +50,9 @@ impl Category {
         Category::AnnualReport,
         Category::SeriousViolation,
         Category::IncubationGraduation,
+        Category::EvaluationPublicity,
+        Category::EvaluationResult,
+        Category::GradeChange,
         Category::Policy,
     ];
 
@@ -58,6 +67,9 @@ impl Category {
             Category::AnnualReport => "annual_report",
             Category::SeriousViolation => "serious_violation",
             Category::IncubationGraduation => "incubation_graduation",
+            Category::EvaluationPublicity => "evaluation_publicity",
+            Category::EvaluationResult => "evaluation_result",
+            Category::GradeChange => "grade_change",
             Category::Policy => "policy",
         }
     }
@@ -79,6 +91,9 @@ impl Category {
             Category::AnnualReport => "年度报告公示",
             Category::SeriousViolation => "列入严重违法失信名单",
             Category::IncubationGraduation => "孵化出壳公告",
+            Category::EvaluationPublicity => "评估结果公示",
+            Category::EvaluationResult => "评估等级公告",
+            Category::GradeChange => "评估等级变更",
             Category::Policy => "政策文件",
         }
     }
@@ -94,6 +109,9 @@ impl Category {
             Category::AnnualReport => "Annual report",
             Category::SeriousViolation => "Listed as a serious violator",
             Category::IncubationGraduation => "Graduation from incubation",
+            Category::EvaluationPublicity => "Evaluation results for comment",
+            Category::EvaluationResult => "Evaluation grade awarded",
+            Category::GradeChange => "Evaluation grade changed",
             Category::Policy => "Policy document",
         }
     }

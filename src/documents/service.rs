@@ -401,6 +401,17 @@ pub async fn download(
     id: Uuid,
 ) -> Result<(document::Model, Vec<u8>), DocumentError> {
     let document = readable_document(state, principal, id).await?;
+    let bytes = content_of(state, &document).await?;
+    Ok((document, bytes))
+}
+
+/// A document's content, checked against its recorded hash; the caller has checked who may
+/// read it.
+pub async fn content_of(
+    state: &AppState,
+    document: &document::Model,
+) -> Result<Vec<u8>, DocumentError> {
+    let id = document.id;
     let Some(bytes) = state.documents.get(&document.storage_key).await? else {
         error!(document_id = %id, "document object is missing from the store");
         return Err(DocumentError::Corrupted);
@@ -409,7 +420,7 @@ pub async fn download(
         error!(document_id = %id, "document content does not match its hash");
         return Err(DocumentError::Corrupted);
     }
-    Ok((document, bytes))
+    Ok(bytes)
 }
 
 /// Seconds a presigned link stays valid.

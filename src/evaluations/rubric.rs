@@ -2,12 +2,14 @@
 //! grade bands as half-open ranges of the total, and the days of publicity. Scores are
 //! centi-points (hundredths of a point) throughout.
 
+use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
 /// One indicator: a parent (with children) or a leaf that assessors score.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(deny_unknown_fields)]
 pub struct Indicator {
     /// `2`, `2.5`: a child's code is its parent's followed by `.` and a number.
     pub code: String,
@@ -16,18 +18,21 @@ pub struct Indicator {
     /// Centi-points; a parent's is the sum of its children's.
     pub max: i64,
     #[serde(default)]
+    #[oai(default)]
     pub children: Vec<Indicator>,
 }
 
 /// The lowest total (inclusive) of a grade; a grade runs up to the next band's minimum.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(deny_unknown_fields)]
 pub struct Band {
     pub grade: String,
     pub min: i64,
 }
 
 /// What a rubric version holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(deny_unknown_fields)]
 pub struct RubricContent {
     pub indicators: Vec<Indicator>,
     /// Highest grade first.

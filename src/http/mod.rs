@@ -25,6 +25,7 @@ use crate::{
     disclosures::api::DisclosureApi,
     documents::api::DocumentApi,
     error::{ApiError, problem_from_poem_error},
+    evaluations::api::EvaluationApi,
     jobs::api::JobApi,
     registry::{
         annual::api::AnnualApi, bulk::api::BulkApi, complaints::api::ComplaintApi,
@@ -51,6 +52,7 @@ pub type Apis = (
     AnnualApi,
     IncubationApi,
     ComplaintApi,
+    EvaluationApi,
     SearchApi,
     AuditApi,
     JobApi,
@@ -72,6 +74,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             AnnualApi::new(state.clone()),
             IncubationApi::new(state.clone()),
             ComplaintApi::new(state.clone()),
+            EvaluationApi::new(state.clone()),
             SearchApi::new(state.clone()),
             AuditApi::new(state.clone()),
             JobApi::new(state.clone()),

@@ -106,6 +106,9 @@ impl Worker {
 }
 
 async fn execute(state: &AppState, job: &job::Model) -> anyhow::Result<()> {
+    use crate::evaluations::{
+        self, email::EvaluationEmailJob, grades::GradeExpiryJob, publicity::FinaliseJob,
+    };
     match job.kind.as_str() {
         AccountEmailJob::KIND => {
             let payload: AccountEmailJob = serde_json::from_str(&job.payload)?;
@@ -123,6 +126,18 @@ async fn execute(state: &AppState, job: &job::Model) -> anyhow::Result<()> {
         DeleteObjectJob::KIND => {
             let payload: DeleteObjectJob = serde_json::from_str(&job.payload)?;
             documents::delete_object_job(state, payload).await
+        }
+        EvaluationEmailJob::KIND => {
+            let payload: EvaluationEmailJob = serde_json::from_str(&job.payload)?;
+            evaluations::email::send(state, job.id, payload).await
+        }
+        FinaliseJob::KIND => {
+            let payload: FinaliseJob = serde_json::from_str(&job.payload)?;
+            evaluations::publicity::finalise(state, payload).await
+        }
+        GradeExpiryJob::KIND => {
+            let payload: GradeExpiryJob = serde_json::from_str(&job.payload)?;
+            evaluations::grades::run_expiry(state, payload).await
         }
         other => anyhow::bail!("no handler for jobs of kind `{other}`"),
     }

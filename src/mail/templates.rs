@@ -52,6 +52,22 @@ macro_rules! email_template {
     };
 }
 
+email_template!(
+    evaluation_notice,
+    "email/evaluation_notice/subject.txt",
+    "email/evaluation_notice/body.txt",
+    "email/evaluation_notice/body.html",
+    {
+        subject_zh: String,
+        subject_en: String,
+        organisation: String,
+        campaign: String,
+        lines_zh: Vec<String>,
+        lines_en: Vec<String>,
+        link: String,
+    }
+);
+
 /// Subjects are one line, whatever the template's whitespace.
 fn one_line(subject: &str) -> String {
     subject.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -12,17 +12,59 @@ use uuid::Uuid;
 /// Tenants by id with the slugs of themselves and their ancestors.
 pub struct TenantDirectory {
     tenants: HashMap<Uuid, tenant::Model>,
+    /// When it was read: grades are current as of then.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl TenantDirectory {
-    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, DbErr> {
         let tenants = tenant::Entity::find().all(db).await?;
         Ok(Self {
             tenants: tenants
                 .into_iter()
                 .map(|tenant| (tenant.id, tenant))
                 .collect(),
+            now,
         })
+    }
+
+    /// Today in the tenant's time zone.
+    fn today(&self, id: Uuid) -> chrono::NaiveDate {
+        self.tenants
+            .get(&id)
+            .and_then(|tenant| tenant.time_zone.parse::<chrono_tz::Tz>().ok())
+            .map_or_else(
+                || self.now.date_naive(),
+                |zone| self.now.with_timezone(&zone).date_naive(),
+            )
+    }
+
+    /// The grades the organisations hold today, by organisation.
+    async fn grades(
+        &self,
+        db: &impl ConnectionTrait,
+        organisations: &[organisation::Model],
+    ) -> Result<HashMap<Uuid, String>, DbErr> {
+        let ids: Vec<Uuid> = organisations.iter().map(|model| model.id).collect();
+        // A day early in UTC; each grade is then checked against its tenant's day.
+        let earliest = self.now.date_naive() - chrono::Duration::days(1);
+        let grades = crate::evaluations::grades::current_of_many(db, &ids, earliest).await?;
+        let tenant_of: HashMap<Uuid, Uuid> = organisations
+            .iter()
+            .map(|model| (model.id, model.tenant_id))
+            .collect();
+        Ok(grades
+            .into_iter()
+            .filter(|grade| {
+                tenant_of
+                    .get(&grade.organisation_id)
+                    .is_some_and(|tenant| grade.valid_until >= self.today(*tenant))
+            })
+            .map(|grade| (grade.organisation_id, grade.grade))
+            .collect())
     }
 
     fn slug(&self, id: Uuid) -> String {
@@ -61,6 +103,7 @@ impl TenantDirectory {
 pub fn organisation_document(
     model: &organisation::Model,
     tenants: &TenantDirectory,
+    grade: Option<String>,
 ) -> SearchDocument {
     let areas: Vec<String> = serde_json::from_str(&model.service_areas).unwrap_or_default();
     let body = [
@@ -80,7 +123,7 @@ pub fn organisation_document(
         uscc: Some(model.uscc.clone()),
         org_type: Some(model.org_type.clone()),
         status: Some(model.status.clone()),
-        grade: None,
+        grade,
         service_areas: areas,
         category: None,
         published: model.registered_at.or(Some(model.created_at)),
@@ -125,13 +168,17 @@ pub async fn current_many(
         .collect();
     for chunk in parsed.chunks(BATCH) {
         let documents: Vec<SearchDocument> = match kind {
-            Kind::Organisation => organisation::Entity::find()
-                .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?
-                .iter()
-                .map(|model| organisation_document(model, tenants))
-                .collect(),
+            Kind::Organisation => {
+                let models = organisation::Entity::find()
+                    .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?;
+                let mut grades = tenants.grades(db, &models).await?;
+                models
+                    .iter()
+                    .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
+                    .collect()
+            }
             Kind::Disclosure => disclosure::Entity::find()
                 .filter(disclosure::Column::Id.is_in(chunk.iter().copied()))
                 .all(db)
@@ -185,9 +232,10 @@ pub async fn all(
         let page = query.all(db).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
+        let mut grades = tenants.grades(db, &page).await?;
         visit(
             page.iter()
-                .map(|model| organisation_document(model, tenants))
+                .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
                 .collect(),
         )?;
     }

@@ -141,7 +141,7 @@ impl Tailer {
             .flatten()
             .unwrap_or(0);
         let high_read_at = Instant::now();
-        let tenants = TenantDirectory::load(&self.state.db).await?;
+        let tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
         let service = self.service.clone();
         service.index.clear()?;
         let mut count = 0_u64;
@@ -325,7 +325,7 @@ impl Tailer {
             .iter()
             .map(|row| (row.kind.as_str(), row.object_id.as_str()))
             .collect();
-        let tenants = TenantDirectory::load(&self.state.db).await?;
+        let tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
         let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (kind, id) in latest {
             by_kind.entry(kind).or_default().push(id);

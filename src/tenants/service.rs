@@ -157,6 +157,8 @@ pub async fn create_tenant(
             })),
     )
     .await?;
+    // Every tenant starts with the default evaluation rubric for each organisation type.
+    crate::evaluations::rubrics::ensure_defaults(&transaction, id, now).await?;
     transaction.commit().await?;
     info!(tenant_id = %id, "tenant created");
     Ok(TenantRef {

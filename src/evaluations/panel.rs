@@ -1,0 +1,612 @@
+//! The panel: the registry assigns assessors to a submitted application; each declares no
+//! conflict of interest (recorded with its time) before seeing anything, then scores every leaf
+//! from 0 to its maximum, with a reason below the maximum, and submits. Nobody on the panel sees
+//! another's scores until all have submitted. The committee (the registry) may set a leaf's
+//! final value or mark it not applicable, each with a reason.
+
+use std::collections::BTreeMap;
+
+use entities::{evaluation_application, evaluation_assignment, grant};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    Loaded, PUBLICITY, Role, SUBMITTED,
+    scoring::{self, Decision, Outcome, Scores},
+};
+use crate::{
+    audit::{self, AuditEvent},
+    authz::{Principal, Role as GrantRole},
+    db::{self, Scope},
+    error::{ApiError, FieldError},
+    jobs,
+    state::AppState,
+};
+
+/// One leaf as an assessor scored it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafScore {
+    pub score: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub type ScoreSheet = BTreeMap<String, LeafScore>;
+
+pub fn sheet_of(assignment: &evaluation_assignment::Model) -> ScoreSheet {
+    serde_json::from_str(&assignment.scores).unwrap_or_default()
+}
+
+/// The committee's decision on a leaf, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDecision {
+    /// The final value (centi-points), when the committee set one.
+    pub value: Option<i64>,
+    #[serde(default)]
+    pub not_applicable: bool,
+    pub reason: String,
+}
+
+pub type Decisions = BTreeMap<String, StoredDecision>;
+
+pub fn decisions_of(application: &evaluation_application::Model) -> Decisions {
+    serde_json::from_str(&application.decisions).unwrap_or_default()
+}
+
+fn as_scoring(decisions: &Decisions) -> BTreeMap<String, Decision> {
+    decisions
+        .iter()
+        .map(|(code, decision)| {
+            let decision = match decision.value {
+                Some(value) if !decision.not_applicable => Decision::Override {
+                    value,
+                    reason: decision.reason.clone(),
+                },
+                _ => Decision::NotApplicable {
+                    reason: decision.reason.clone(),
+                },
+            };
+            (code.clone(), decision)
+        })
+        .collect()
+}
+
+/// The submitted sheets, by assessor.
+pub fn submitted_scores(loaded: &Loaded) -> Scores {
+    loaded
+        .assignments
+        .iter()
+        .filter(|assignment| assignment.submitted_at.is_some())
+        .map(|assignment| {
+            (
+                assignment.assessor_user_id.to_string(),
+                sheet_of(assignment)
+                    .into_iter()
+                    .map(|(code, leaf)| (code, leaf.score))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Whether every assigned assessor (at least three) has submitted.
+pub fn panel_complete(loaded: &Loaded) -> bool {
+    loaded.assignments.len() >= scoring::MIN_ASSESSORS
+        && loaded
+            .assignments
+            .iter()
+            .all(|assignment| assignment.submitted_at.is_some())
+}
+
+/// The panel's result with the committee's decisions (once the panel is complete).
+pub fn outcome(loaded: &Loaded) -> Result<Outcome, ApiError> {
+    if !panel_complete(loaded) {
+        return Err(ApiError::conflict(
+            "panel_incomplete",
+            None,
+            format!(
+                "at least {} assessors must be assigned and all must have submitted",
+                scoring::MIN_ASSESSORS
+            ),
+        ));
+    }
+    scoring::aggregate(
+        &loaded.rubric,
+        &submitted_scores(loaded),
+        &as_scoring(&decisions_of(&loaded.application)),
+    )
+    .map_err(|error| ApiError::conflict("scores_incomplete", None, error.to_string()))
+}
+
+/// Assigns an assessor (a user with the assessor role in the campaign's tenant or above).
+pub async fn assign(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    assessor: Uuid,
+) -> Result<evaluation_assignment::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_registry(principal)?;
+    if loaded.application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "not_submitted",
+            None,
+            "assessors are assigned to submitted applications still being scored",
+        ));
+    }
+    let mut registries = loaded.tenant.position().ancestors.clone();
+    registries.push(loaded.tenant.id());
+    let is_assessor = grant::Entity::find()
+        .filter(grant::Column::UserId.eq(assessor))
+        .filter(grant::Column::Role.eq(GrantRole::Assessor.as_str()))
+        .filter(grant::Column::TenantId.is_in(registries))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if !is_assessor {
+        return Err(ApiError::field(
+            "user_id",
+            "not_an_assessor",
+            "a user with the assessor role in this registry",
+        ));
+    }
+    let now = state.clock.now();
+    let assignment = evaluation_assignment::Model {
+        id: Uuid::now_v7(),
+        tenant_id: loaded.campaign.tenant_id,
+        application_id: id,
+        assessor_user_id: assessor,
+        assigned_at: now,
+        assigned_by: Some(principal.user_id),
+        declared_at: None,
+        declaration: None,
+        scores: "{}".to_owned(),
+        submitted_at: None,
+    };
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    super::lock_application(&transaction, id).await?;
+    evaluation_assignment::Entity::insert(assignment.clone().into_active_model())
+        .exec_without_returning(&transaction)
+        .await
+        .map_err(|error| {
+            if db::is_unique_violation(&error) {
+                ApiError::conflict(
+                    "already_assigned",
+                    Some("user_id"),
+                    "the assessor is on this panel already",
+                )
+            } else {
+                error.into()
+            }
+        })?;
+    jobs::queue::enqueue(
+        &transaction,
+        now,
+        &super::email::EvaluationEmailJob::Assigned {
+            assignment_id: assignment.id,
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "assign_assessor")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({ "assessor_user_id": assessor })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(assignment)
+}
+
+/// An assignment of the caller's own (404 for anyone else's), with its application.
+pub async fn own_assignment(
+    state: &AppState,
+    principal: &Principal,
+    assignment_id: Uuid,
+) -> Result<(evaluation_assignment::Model, Loaded), ApiError> {
+    let assignment = evaluation_assignment::Entity::find_by_id(assignment_id)
+        .one(&state.db)
+        .await?
+        .filter(|assignment| assignment.assessor_user_id == principal.user_id)
+        .ok_or_else(ApiError::not_found)?;
+    let loaded = super::load(state, assignment.application_id).await?;
+    Ok((assignment, loaded))
+}
+
+/// The caller's assignments, newest first.
+pub async fn my_assignments(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<evaluation_assignment::Model>, ApiError> {
+    Ok(evaluation_assignment::Entity::find()
+        .filter(evaluation_assignment::Column::AssessorUserId.eq(principal.user_id))
+        .order_by_desc(evaluation_assignment::Column::AssignedAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// What an assessor declares before seeing the material.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// Not employed by the organisation (nor paid by it) in the last two years.
+    pub no_employment_last_two_years: bool,
+    /// No other interest in the organisation (family, money, office).
+    pub no_other_interest: bool,
+    #[serde(default)]
+    pub statement: String,
+}
+
+/// Records the declaration with its time; an assessor with a conflict cannot declare (the
+/// registry then assigns someone else).
+pub async fn declare(
+    state: &AppState,
+    principal: &Principal,
+    assignment_id: Uuid,
+    declaration: Declaration,
+) -> Result<evaluation_assignment::Model, ApiError> {
+    let (assignment, loaded) = own_assignment(state, principal, assignment_id).await?;
+    if assignment.declared_at.is_some() {
+        return Err(ApiError::conflict(
+            "already_declared",
+            None,
+            "the declaration has been made",
+        ));
+    }
+    let mut errors = Vec::new();
+    if !declaration.no_employment_last_two_years {
+        errors.push(FieldError::new(
+            "no_employment_last_two_years",
+            "conflict_of_interest",
+            "an assessor employed by the organisation in the last two years may not score it",
+        ));
+    }
+    if !declaration.no_other_interest {
+        errors.push(FieldError::new(
+            "no_other_interest",
+            "conflict_of_interest",
+            "an assessor with an interest in the organisation may not score it",
+        ));
+    }
+    if declaration.statement.chars().count() > 2000 {
+        errors.push(FieldError::new(
+            "statement",
+            "too_long",
+            "at most 2000 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = state.clock.now();
+    let updated = evaluation_assignment::Model {
+        declared_at: Some(now),
+        declaration: Some(serde_json::to_string(&declaration).map_err(ApiError::internal)?),
+        ..assignment.clone()
+    };
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    let result = evaluation_assignment::Entity::update_many()
+        .set(updated.clone().into_active_model().reset_all())
+        .filter(evaluation_assignment::Column::Id.eq(assignment.id))
+        .filter(evaluation_assignment::Column::DeclaredAt.is_null())
+        .exec(&transaction)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "already_declared",
+            None,
+            "the declaration has been made",
+        ));
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_assignment", assignment.id, "declare")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::to_value(&declaration).map_err(ApiError::internal)?),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+fn require_declared(assignment: &evaluation_assignment::Model) -> Result<(), ApiError> {
+    if assignment.declared_at.is_none() {
+        return Err(ApiError::new(
+            poem::http::StatusCode::FORBIDDEN,
+            "declaration_required",
+            "declare that you have no conflict of interest first",
+        ));
+    }
+    Ok(())
+}
+
+/// Scoring is open while the application is submitted and the sheet not yet handed in.
+fn require_scoring_open(
+    assignment: &evaluation_assignment::Model,
+    application: &evaluation_application::Model,
+) -> Result<(), ApiError> {
+    if application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "scoring_closed",
+            None,
+            "scoring of this application is closed",
+        ));
+    }
+    if assignment.submitted_at.is_some() {
+        return Err(ApiError::conflict(
+            "scores_submitted",
+            None,
+            "your scores have been submitted",
+        ));
+    }
+    Ok(())
+}
+
+/// Sets scores of some leaves (0 to the maximum; a reason when below it).
+pub async fn score(
+    state: &AppState,
+    principal: &Principal,
+    assignment_id: Uuid,
+    leaves: ScoreSheet,
+) -> Result<evaluation_assignment::Model, ApiError> {
+    let (assignment, loaded) = own_assignment(state, principal, assignment_id).await?;
+    require_declared(&assignment)?;
+    require_scoring_open(&assignment, &loaded.application)?;
+    let maxima: BTreeMap<String, i64> = loaded
+        .rubric
+        .leaves()
+        .into_iter()
+        .map(|leaf| (leaf.code, leaf.max))
+        .collect();
+    let mut errors = Vec::new();
+    for (code, leaf) in &leaves {
+        let Some(max) = maxima.get(code) else {
+            errors.push(FieldError::new(
+                format!("leaves.{code}"),
+                "unknown_leaf",
+                "a leaf indicator of the campaign's rubric",
+            ));
+            continue;
+        };
+        if !(0..=*max).contains(&leaf.score) {
+            errors.push(FieldError::new(
+                format!("leaves.{code}.score"),
+                "out_of_range",
+                format!("0 to {max} centi-points"),
+            ));
+        } else if leaf.score < *max && leaf.reason.trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("leaves.{code}.reason"),
+                "required",
+                "a score below the maximum needs a reason",
+            ));
+        }
+        if leaf.reason.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                format!("leaves.{code}.reason"),
+                "too_long",
+                "at most 2000 characters",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut sheet = sheet_of(&assignment);
+    for (code, leaf) in leaves {
+        sheet.insert(
+            code,
+            LeafScore {
+                score: leaf.score,
+                reason: leaf.reason.trim().to_owned(),
+            },
+        );
+    }
+    save_sheet(state, principal, &loaded, assignment, sheet, false).await
+}
+
+/// Hands in the sheet: every leaf scored.
+pub async fn submit_scores(
+    state: &AppState,
+    principal: &Principal,
+    assignment_id: Uuid,
+) -> Result<evaluation_assignment::Model, ApiError> {
+    let (assignment, loaded) = own_assignment(state, principal, assignment_id).await?;
+    require_declared(&assignment)?;
+    require_scoring_open(&assignment, &loaded.application)?;
+    let sheet = sheet_of(&assignment);
+    let missing: Vec<FieldError> = loaded
+        .rubric
+        .leaves()
+        .into_iter()
+        .filter(|leaf| !sheet.contains_key(&leaf.code))
+        .map(|leaf| {
+            FieldError::new(
+                format!("leaves.{}", leaf.code),
+                "required",
+                "a score for every leaf indicator",
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::validation(missing));
+    }
+    save_sheet(state, principal, &loaded, assignment, sheet, true).await
+}
+
+async fn save_sheet(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+    assignment: evaluation_assignment::Model,
+    sheet: ScoreSheet,
+    submit: bool,
+) -> Result<evaluation_assignment::Model, ApiError> {
+    let now = state.clock.now();
+    let updated = evaluation_assignment::Model {
+        scores: serde_json::to_string(&sheet).map_err(ApiError::internal)?,
+        submitted_at: submit.then_some(now),
+        ..assignment.clone()
+    };
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    // Scoring closes when the result is published: that waits for this, and this for it.
+    super::lock_application(&transaction, loaded.application.id).await?;
+    let application = evaluation_application::Entity::find_by_id(loaded.application.id)
+        .one(&transaction)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "scoring_closed",
+            None,
+            "scoring of this application is closed",
+        ));
+    }
+    let result = evaluation_assignment::Entity::update_many()
+        .set(updated.clone().into_active_model().reset_all())
+        .filter(evaluation_assignment::Column::Id.eq(assignment.id))
+        .filter(evaluation_assignment::Column::SubmittedAt.is_null())
+        .exec(&transaction)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "scores_submitted",
+            None,
+            "your scores have been submitted",
+        ));
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(
+            now,
+            "evaluation_assignment",
+            assignment.id,
+            if submit { "submit_scores" } else { "score" },
+        )
+        .actor(principal.user_id)
+        .tenant(loaded.campaign.tenant_id),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+/// Sets the committee's decisions on some leaves (the registry, while scoring or in review).
+pub async fn decide(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    decisions: Decisions,
+) -> Result<evaluation_application::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_registry(principal)?;
+    let in_review = loaded.application.status == PUBLICITY
+        && loaded.application.review_requested_at.is_some()
+        && loaded.application.reviewed_at.is_none();
+    if loaded.application.status != SUBMITTED && !in_review {
+        return Err(ApiError::conflict(
+            "decisions_closed",
+            None,
+            "the committee decides while the panel scores, or during a review",
+        ));
+    }
+    let merged = checked_decisions(&loaded, decisions)?;
+    let model = evaluation_application::Model {
+        decisions: serde_json::to_string(&merged).map_err(ApiError::internal)?,
+        ..loaded.application.clone()
+    };
+    super::applications::save_with_audit(
+        state,
+        &loaded,
+        model,
+        Some(principal.user_id),
+        "committee_decision",
+        serde_json::to_value(&merged).map_err(ApiError::internal)?,
+    )
+    .await
+}
+
+/// The application's decisions with `changes` merged in, each checked; a decision with neither
+/// a value nor `not_applicable` withdraws the leaf's decision.
+pub fn checked_decisions(loaded: &Loaded, changes: Decisions) -> Result<Decisions, ApiError> {
+    let maxima: BTreeMap<String, i64> = loaded
+        .rubric
+        .leaves()
+        .into_iter()
+        .map(|leaf| (leaf.code, leaf.max))
+        .collect();
+    let mut errors = Vec::new();
+    let mut merged = decisions_of(&loaded.application);
+    for (code, decision) in changes {
+        let Some(max) = maxima.get(&code) else {
+            errors.push(FieldError::new(
+                format!("leaves.{code}"),
+                "unknown_leaf",
+                "a leaf indicator of the campaign's rubric",
+            ));
+            continue;
+        };
+        if decision.value.is_none() && !decision.not_applicable {
+            merged.remove(&code);
+            continue;
+        }
+        if decision.value.is_some() && decision.not_applicable {
+            errors.push(FieldError::new(
+                format!("leaves.{code}"),
+                "invalid",
+                "either a final value or not applicable",
+            ));
+        }
+        if decision
+            .value
+            .is_some_and(|value| !(0..=*max).contains(&value))
+        {
+            errors.push(FieldError::new(
+                format!("leaves.{code}.value"),
+                "out_of_range",
+                format!("0 to {max} centi-points"),
+            ));
+        }
+        let reason = decision.reason.trim().to_owned();
+        if reason.is_empty() || reason.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                format!("leaves.{code}.reason"),
+                "required",
+                "the committee's written reason, 1-2000 characters",
+            ));
+        }
+        merged.insert(code, StoredDecision { reason, ..decision });
+    }
+    if merged.len() == maxima.len() && merged.values().all(|decision| decision.not_applicable) {
+        errors.push(FieldError::new(
+            "leaves",
+            "nothing_applies",
+            "at least one leaf indicator must apply",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(merged)
+}
+
+/// Who may see the panel's scores: the registry always, assessors once all have submitted.
+pub fn require_panel_access(loaded: &Loaded, principal: &Principal) -> Result<(), ApiError> {
+    match loaded.role_of(principal)? {
+        Role::Registry(_) => Ok(()),
+        Role::Assessor { declared: true, .. } if panel_complete(loaded) => Ok(()),
+        Role::Assessor { .. } => Err(ApiError::new(
+            poem::http::StatusCode::FORBIDDEN,
+            "panel_incomplete",
+            "the panel's scores are shown once every assessor has submitted",
+        )),
+        // The organisation sees its result once published, through the score sheet.
+        Role::Organisation { .. } if loaded.application.published_at.is_some() => Ok(()),
+        Role::Organisation { .. } => Err(ApiError::forbidden()),
+    }
+}

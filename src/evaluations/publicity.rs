@@ -1,0 +1,557 @@
+//! Publicity (公示): the registry publishes the panel's preliminary result as a disclosure for
+//! the campaign's publicity days; anyone may object; the organisation may ask for a review (复核)
+//! within the period, whose outcome the registry records (with new committee decisions when it
+//! re-scores). When the period ends a job makes the result final: the grade is awarded, valid
+//! five years, and disclosed.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entities::{evaluation_application, evaluation_objection};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    FINAL, Loaded, PUBLICITY, SUBMITTED, email::EvaluationEmailJob, grades, panel, points,
+};
+use crate::{
+    audit::{self, AuditEvent},
+    authz::Principal,
+    db::{self, Scope},
+    disclosures::{self, Category, NewDisclosure, service::local_date},
+    error::{ApiError, FieldError},
+    jobs::{self, Job},
+    ratelimit,
+    state::AppState,
+    tenants::TenantRef,
+    types::required_text,
+};
+
+/// Objections one address may file in an hour.
+const OBJECTIONS_PER_HOUR: i32 = 5;
+
+/// Makes the result final when the publicity period ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinaliseJob {
+    pub application_id: Uuid,
+}
+
+impl Job for FinaliseJob {
+    const KIND: &'static str = "evaluation_finalise";
+}
+
+fn grade_text(grade: Option<&str>) -> String {
+    grade.map_or_else(|| "未达到评估等级".to_owned(), |grade| format!("{grade}级"))
+}
+
+/// Midnight at the start of `day` in the tenant's zone.
+fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tenant
+        .model
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .ok()
+        .and_then(|zone| midnight.and_local_timezone(zone).earliest())
+        .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
+}
+
+fn publicity_notice(
+    loaded: &Loaded,
+    total: i64,
+    grade: Option<&str>,
+    until: NaiveDate,
+) -> (String, String) {
+    let organisation = &loaded.organisation;
+    (
+        format!(
+            "关于{}{}年度社会组织评估结果的公示",
+            organisation.name, loaded.campaign.year
+        ),
+        format!(
+            "根据{tenant}{year}年度社会组织评估工作安排，经评估专家组评审、评估委员会审议，{name}（统一社会信用代码：{code}）的初步评估结果为：总分{total}分，{grade}。\n公示期至{until}。公示期内，任何单位和个人均可对评估结果提出异议；该组织可申请复核。",
+            tenant = loaded.tenant.model.name_zh,
+            year = loaded.campaign.year,
+            name = organisation.name,
+            code = organisation.uscc,
+            total = points(total),
+            grade = grade_text(grade),
+            until = until.format("%Y年%m月%d日"),
+        ),
+    )
+}
+
+/// Publishes the preliminary result (the registry), once the panel has all submitted.
+pub async fn publish(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<evaluation_application::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_registry(principal)?;
+    if loaded.application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "not_submitted",
+            None,
+            "only a submitted application's result is published",
+        ));
+    }
+    let outcome = panel::outcome(&loaded)?;
+    let now = state.clock.now();
+    let today = local_date(&loaded.tenant, now);
+    let days = i64::from(loaded.campaign.publicity_days.max(1));
+    // The period runs to the end of its last day.
+    let last_day = today + Duration::days(days - 1);
+    let ends_at = start_of(&loaded.tenant, last_day + Duration::days(1));
+    let (title, body) =
+        publicity_notice(&loaded, outcome.total, outcome.grade.as_deref(), last_day);
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    super::lock_application(&transaction, id).await?;
+    let current = super::load_in(&transaction, state, id).await?;
+    if current.application.version != loaded.application.version
+        || panel::outcome(&current)? != outcome
+    {
+        return Err(ApiError::conflict(
+            "edit_conflict",
+            None,
+            "the scores changed meanwhile; try again",
+        ));
+    }
+    let disclosure = disclosures::publish(
+        &transaction,
+        &loaded.tenant,
+        now,
+        NewDisclosure {
+            category: Category::EvaluationPublicity,
+            title,
+            body,
+            written_on: Some(today),
+            document_number: None,
+            subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "公示".to_owned()],
+            attachments: Vec::new(),
+            subject: Some(("organisation", loaded.organisation.id.to_string())),
+            supersedes: None,
+            created_by: Some(principal.user_id),
+        },
+    )
+    .await?;
+    let model = evaluation_application::Model {
+        status: PUBLICITY.to_owned(),
+        total: Some(outcome.total),
+        grade: outcome.grade.clone(),
+        published_at: Some(now),
+        publicity_ends_at: Some(ends_at),
+        preliminary_disclosure_id: Some(disclosure.id),
+        updated_at: now,
+        version: loaded.application.version + 1,
+        ..loaded.application.clone()
+    };
+    save(&transaction, &model, loaded.application.version).await?;
+    jobs::queue::enqueue_at(
+        &transaction,
+        now,
+        ends_at,
+        &FinaliseJob { application_id: id },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    jobs::queue::enqueue(
+        &transaction,
+        now,
+        &EvaluationEmailJob::Result {
+            application_id: id,
+            preliminary: true,
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "publish")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({ "total": outcome.total, "grade": outcome.grade })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(model)
+}
+
+async fn save(
+    db: &impl sea_orm::ConnectionTrait,
+    model: &evaluation_application::Model,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let result = evaluation_application::Entity::update_many()
+        .set(model.clone().into_active_model().reset_all())
+        .filter(evaluation_application::Column::Id.eq(model.id))
+        .filter(evaluation_application::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "edit_conflict",
+            None,
+            "the application changed meanwhile; try again",
+        ));
+    }
+    Ok(())
+}
+
+fn in_publicity(application: &evaluation_application::Model, now: DateTime<Utc>) -> bool {
+    application.status == PUBLICITY && application.publicity_ends_at.is_some_and(|end| now < end)
+}
+
+/// An objection from anyone, during publicity (limited per address).
+pub struct NewObjection {
+    pub name: String,
+    pub contact: String,
+    pub body: String,
+}
+
+pub async fn object(
+    state: &AppState,
+    client: &str,
+    id: Uuid,
+    new: NewObjection,
+) -> Result<evaluation_objection::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    let now = state.clock.now();
+    if !in_publicity(&loaded.application, now) {
+        return Err(ApiError::conflict(
+            "not_in_publicity",
+            None,
+            "objections are taken while the result is in publicity",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &str, max: usize| match required_text(value, max) {
+        Ok(text) => text,
+        Err(code) => {
+            errors.push(FieldError::new(field, code, format!("1-{max} characters")));
+            String::new()
+        }
+    };
+    let name = text("name", &new.name, 100);
+    let contact = text("contact", &new.contact, 200);
+    let body = text("text", &new.body, 5000);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if let Some(retry_after) = ratelimit::hit(
+        &state.db,
+        &format!("objection:{client}"),
+        OBJECTIONS_PER_HOUR,
+        Duration::hours(1),
+        now,
+    )
+    .await?
+    {
+        return Err(ApiError::too_many_requests(retry_after));
+    }
+    let objection = evaluation_objection::Model {
+        id: Uuid::now_v7(),
+        tenant_id: loaded.campaign.tenant_id,
+        application_id: id,
+        name,
+        contact,
+        body,
+        filed_at: now,
+    };
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    evaluation_objection::Entity::insert(objection.clone().into_active_model())
+        .exec_without_returning(&transaction)
+        .await?;
+    jobs::queue::enqueue(
+        &transaction,
+        now,
+        &EvaluationEmailJob::Objection {
+            objection_id: objection.id,
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "objection")
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({ "objection_id": objection.id })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(objection)
+}
+
+/// The objections to an application (its registry).
+pub async fn objections(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Vec<evaluation_objection::Model>, ApiError> {
+    let loaded = super::load(state, id).await?;
+    match loaded.role_of(principal)? {
+        super::Role::Registry(_) => {}
+        _ => return Err(ApiError::forbidden()),
+    }
+    Ok(evaluation_objection::Entity::find()
+        .filter(evaluation_objection::Column::ApplicationId.eq(id))
+        .order_by_asc(evaluation_objection::Column::FiledAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// The organisation asks for a review within the period (once).
+pub async fn request_review(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    reason: &str,
+) -> Result<evaluation_application::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_organisation_admin(principal)?;
+    let now = state.clock.now();
+    if !in_publicity(&loaded.application, now) {
+        return Err(ApiError::conflict(
+            "not_in_publicity",
+            None,
+            "a review is requested while the result is in publicity",
+        ));
+    }
+    if loaded.application.review_requested_at.is_some() {
+        return Err(ApiError::conflict(
+            "review_requested",
+            None,
+            "a review has been requested already",
+        ));
+    }
+    let reason = required_text(reason, 5000)
+        .map_err(|code| ApiError::field("reason", code, "the grounds, 1-5000 characters"))?;
+    let model = evaluation_application::Model {
+        review_requested_at: Some(now),
+        review_reason: Some(reason),
+        ..loaded.application.clone()
+    };
+    super::applications::save_with_audit(
+        state,
+        &loaded,
+        model,
+        Some(principal.user_id),
+        "request_review",
+        serde_json::Value::Null,
+    )
+    .await
+}
+
+/// The registry records the review's outcome, re-scoring through committee decisions if need
+/// be; a changed result is published as a correction of the notice. A review decided after the
+/// period finalises at once.
+pub async fn record_review(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    outcome_text: &str,
+    decisions: panel::Decisions,
+) -> Result<evaluation_application::Model, ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_registry(principal)?;
+    if loaded.application.status != PUBLICITY
+        || loaded.application.review_requested_at.is_none()
+        || loaded.application.reviewed_at.is_some()
+    {
+        return Err(ApiError::conflict(
+            "no_review_pending",
+            None,
+            "no review of this application is waiting for its outcome",
+        ));
+    }
+    let outcome_text = required_text(outcome_text, 5000)
+        .map_err(|code| ApiError::field("outcome", code, "the outcome, 1-5000 characters"))?;
+    let merged = panel::checked_decisions(&loaded, decisions)?;
+    let mut rescored = loaded.clone();
+    rescored.application.decisions = serde_json::to_string(&merged).map_err(ApiError::internal)?;
+    let result = panel::outcome(&rescored)?;
+    let now = state.clock.now();
+    let today = local_date(&loaded.tenant, now);
+    let changed =
+        Some(result.total) != loaded.application.total || result.grade != loaded.application.grade;
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    let mut preliminary = loaded.application.preliminary_disclosure_id;
+    if changed {
+        let until = loaded.application.publicity_ends_at.map_or(today, |end| {
+            local_date(&loaded.tenant, end - Duration::seconds(1))
+        });
+        let (title, body) = publicity_notice(&loaded, result.total, result.grade.as_deref(), until);
+        let correction = disclosures::publish(
+            &transaction,
+            &loaded.tenant,
+            now,
+            NewDisclosure {
+                category: Category::EvaluationPublicity,
+                title: format!("{title}（复核后更正）"),
+                body: format!("{body}\n经复核：{outcome_text}"),
+                written_on: Some(today),
+                document_number: None,
+                subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "复核".to_owned()],
+                attachments: Vec::new(),
+                subject: Some(("organisation", loaded.organisation.id.to_string())),
+                supersedes: loaded.application.preliminary_disclosure_id,
+                created_by: Some(principal.user_id),
+            },
+        )
+        .await?;
+        preliminary = Some(correction.id);
+    }
+    let model = evaluation_application::Model {
+        decisions: rescored.application.decisions.clone(),
+        total: Some(result.total),
+        grade: result.grade.clone(),
+        review_outcome: Some(outcome_text),
+        reviewed_at: Some(now),
+        preliminary_disclosure_id: preliminary,
+        updated_at: now,
+        version: loaded.application.version + 1,
+        ..loaded.application.clone()
+    };
+    save(&transaction, &model, loaded.application.version).await?;
+    jobs::queue::enqueue(
+        &transaction,
+        now,
+        &EvaluationEmailJob::ReviewOutcome { application_id: id },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    if model.publicity_ends_at.is_some_and(|end| end <= now) {
+        jobs::queue::enqueue(
+            &transaction,
+            now,
+            &FinaliseJob { application_id: id },
+            state.config.job_max_attempts,
+        )
+        .await?;
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "record_review")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({
+                "total": result.total,
+                "grade": result.grade,
+                "changed": changed,
+            })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(model)
+}
+
+/// The job at the end of publicity: final unless a review still waits for its outcome (the
+/// review's record finalises then). Safe to run twice.
+pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> {
+    let loaded = match super::load(state, job.application_id).await {
+        Ok(loaded) => loaded,
+        Err(error) if error.status() == poem::http::StatusCode::NOT_FOUND => return Ok(()),
+        Err(error) => anyhow::bail!("loading the application: {error:?}"),
+    };
+    let application = &loaded.application;
+    let now = state.clock.now();
+    let pending_review =
+        application.review_requested_at.is_some() && application.reviewed_at.is_none();
+    if application.status != PUBLICITY
+        || application.publicity_ends_at.is_none_or(|end| end > now)
+        || pending_review
+    {
+        return Ok(());
+    }
+    let total = application.total.unwrap_or(0);
+    let today = local_date(&loaded.tenant, now);
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    super::lock_application(&transaction, application.id).await?;
+    let disclosure = disclosures::publish(
+        &transaction,
+        &loaded.tenant,
+        now,
+        NewDisclosure {
+            category: Category::EvaluationResult,
+            title: format!(
+                "关于{}{}年度社会组织评估等级的公告",
+                loaded.organisation.name, loaded.campaign.year
+            ),
+            body: format!(
+                "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade}。{valid}",
+                name = loaded.organisation.name,
+                code = loaded.organisation.uscc,
+                year = loaded.campaign.year,
+                total = points(total),
+                grade = grade_text(application.grade.as_deref()),
+                valid = match application.grade {
+                    Some(_) => format!(
+                        "评估等级有效期自{}至{}。",
+                        today.format("%Y年%m月%d日"),
+                        grades::valid_until(today).format("%Y年%m月%d日")
+                    ),
+                    None => String::new(),
+                },
+            ),
+            written_on: Some(today),
+            document_number: None,
+            subject_terms: vec!["社会组织".to_owned(), "评估等级".to_owned()],
+            attachments: Vec::new(),
+            subject: Some(("organisation", loaded.organisation.id.to_string())),
+            supersedes: None,
+            created_by: None,
+        },
+    )
+    .await?;
+    if let Some(grade) = &application.grade {
+        let tenant = loaded.tenant.clone();
+        grades::award(
+            &transaction,
+            loaded.campaign.tenant_id,
+            loaded.organisation.id,
+            Some(application.id),
+            grade,
+            total,
+            today,
+            Some(disclosure.id),
+            now,
+            move |day| start_of(&tenant, day),
+        )
+        .await?;
+    }
+    let model = evaluation_application::Model {
+        status: FINAL.to_owned(),
+        finalised_at: Some(now),
+        final_disclosure_id: Some(disclosure.id),
+        updated_at: now,
+        version: application.version + 1,
+        ..application.clone()
+    };
+    if save(&transaction, &model, application.version)
+        .await
+        .is_err()
+    {
+        // Changed meanwhile (a second run, or a review recorded): the later state decides.
+        return Ok(());
+    }
+    jobs::queue::enqueue(
+        &transaction,
+        now,
+        &EvaluationEmailJob::Result {
+            application_id: application.id,
+            preliminary: false,
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", application.id, "finalise")
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({ "total": total, "grade": application.grade })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
