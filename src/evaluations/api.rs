@@ -153,7 +153,7 @@ pub struct CampaignList {
 #[derive(Debug, Deserialize, Object)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
-pub struct ApplyRequest {
+pub struct EvaluationApplyRequest {
     pub organisation_id: Uuid,
 }
 
@@ -608,7 +608,7 @@ pub struct CancelRequest {
 }
 
 #[derive(ApiResponse)]
-enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
+enum EvaluationCreated<T: poem_openapi::types::ToJSON + Send + Sync> {
     #[oai(status = 201)]
     Created(Json<T>),
 }
@@ -810,7 +810,7 @@ impl EvaluationApi {
         auth: BearerAuth,
         slug: Path<String>,
         body: JsonBody<NewRubricRequest>,
-    ) -> ApiResult<Created<RubricResponse>> {
+    ) -> ApiResult<EvaluationCreated<RubricResponse>> {
         let principal = auth.principal(&self.state).await?;
         let view = rubrics::create_version(
             &self.state,
@@ -820,7 +820,7 @@ impl EvaluationApi {
             body.0.content,
         )
         .await?;
-        Ok(Created::Created(Json(view.into())))
+        Ok(EvaluationCreated::Created(Json(view.into())))
     }
 
     /// A rubric version (public).
@@ -856,7 +856,7 @@ impl EvaluationApi {
         auth: BearerAuth,
         slug: Path<String>,
         body: JsonBody<CampaignRequest>,
-    ) -> ApiResult<Created<CampaignResponse>> {
+    ) -> ApiResult<EvaluationCreated<CampaignResponse>> {
         let principal = auth.principal(&self.state).await?;
         let request = body.0;
         let campaign = campaigns::open(
@@ -874,7 +874,7 @@ impl EvaluationApi {
             },
         )
         .await?;
-        Ok(Created::Created(Json(campaign.into())))
+        Ok(EvaluationCreated::Created(Json(campaign.into())))
     }
 
     /// A tenant's campaigns (public).
@@ -910,14 +910,14 @@ impl EvaluationApi {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-        body: JsonBody<ApplyRequest>,
-    ) -> ApiResult<Created<ApplicationResponse>> {
+        body: JsonBody<EvaluationApplyRequest>,
+    ) -> ApiResult<EvaluationCreated<ApplicationResponse>> {
         let principal = auth.principal(&self.state).await?;
         let application =
             applications::apply(&self.state, &principal, id.0, body.0.organisation_id).await?;
         let loaded = super::load(&self.state, application.id).await?;
         let role = loaded.role_of(&principal)?;
-        Ok(Created::Created(Json(application_response(
+        Ok(EvaluationCreated::Created(Json(application_response(
             &loaded,
             application,
             &role,
@@ -1011,7 +1011,7 @@ impl EvaluationApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         body: JsonBody<MaterialRequest>,
-    ) -> ApiResult<Created<MaterialResponse>> {
+    ) -> ApiResult<EvaluationCreated<MaterialResponse>> {
         let principal = auth.principal(&self.state).await?;
         let material = applications::add_material(
             &self.state,
@@ -1024,7 +1024,7 @@ impl EvaluationApi {
         let document = crate::documents::service::find_document(&self.state, material.document_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        Ok(Created::Created(Json(material_response(
+        Ok(EvaluationCreated::Created(Json(material_response(
             material, &document,
         ))))
     }
@@ -1097,10 +1097,10 @@ impl EvaluationApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         body: JsonBody<AssignRequest>,
-    ) -> ApiResult<Created<AssessorStatus>> {
+    ) -> ApiResult<EvaluationCreated<AssessorStatus>> {
         let principal = auth.principal(&self.state).await?;
         let assignment = panel::assign(&self.state, &principal, id.0, body.0.user_id).await?;
-        Ok(Created::Created(Json(AssessorStatus {
+        Ok(EvaluationCreated::Created(Json(AssessorStatus {
             assignment_id: assignment.id,
             user_id: assignment.assessor_user_id,
             declared_at: None,
@@ -1207,7 +1207,7 @@ impl EvaluationApi {
         remote: &RemoteAddr,
         id: Path<Uuid>,
         body: JsonBody<ObjectionRequest>,
-    ) -> ApiResult<Created<ObjectionReceipt>> {
+    ) -> ApiResult<EvaluationCreated<ObjectionReceipt>> {
         let client =
             crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
         let request = body.0;
@@ -1222,7 +1222,7 @@ impl EvaluationApi {
             },
         )
         .await?;
-        Ok(Created::Created(Json(ObjectionReceipt {
+        Ok(EvaluationCreated::Created(Json(ObjectionReceipt {
             id: objection.id,
             filed_at: objection.filed_at,
         })))

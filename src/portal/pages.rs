@@ -163,6 +163,8 @@ struct OrganisationPage<'a> {
     service_areas: Vec<String>,
     purpose: Option<String>,
     tenant: LinkRow,
+    /// The evaluation grade held today, with its last valid day.
+    grade: Option<(String, String)>,
     history: Vec<HistoryRow>,
     reports: Vec<ReportRow>,
     notices: Vec<NoticeRow>,
@@ -940,24 +942,25 @@ pub async fn profile_page(
         )
         .await?;
         let tenants = tenant_map(state).await?;
+        let today = disclosures::local_date(&view.tenant, state.clock.now());
+        let grade = crate::evaluations::grades::current(&state.db, model.id, today).await?;
         let last_modified = [model.updated_at]
             .into_iter()
             .chain(history.iter().map(|event| event.occurred_at))
             .chain(reports.iter().map(|report| report.filed_at))
             .chain(about.iter().map(|notice| notice.model.published_at))
             .max();
-        Ok::<_, ApiError>((
-            organisation_page(
-                &ctx,
-                &view.model,
-                &view.tenant.model,
-                history,
-                reports,
-                &about,
-                &tenants,
-            ),
-            last_modified,
-        ))
+        let mut page = organisation_page(
+            &ctx,
+            &view.model,
+            &view.tenant.model,
+            history,
+            reports,
+            &about,
+            &tenants,
+        );
+        page.grade = grade.map(|grade| (grade.grade, grade.valid_until.to_string()));
+        Ok::<_, ApiError>((page, last_modified))
     }
     .await;
     match result {
@@ -1063,6 +1066,7 @@ fn organisation_page<'a>(
             label: tenant_name(ctx, tenant),
             url: format!("/tenants/{}", tenant.slug),
         },
+        grade: None,
         history,
         reports,
         notices: notice_rows(ctx, about, tenants),

@@ -15,6 +15,7 @@ mod cli;
 mod demo;
 mod documents;
 mod errors;
+mod evaluations;
 mod feeds;
 mod jobs;
 mod migrations;
