@@ -3,6 +3,7 @@
 //! state, disclosures (the 2009 work plan of the Shenzhen Civil Affairs Bureau among them), and
 //! one account per role. Loading is skipped when the data is already there.
 
+mod evaluations;
 mod operations;
 pub mod vocabulary;
 
@@ -114,6 +115,9 @@ pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<Demo
 
     let transaction = db::begin(&state.db, Scope::Platform).await?;
     let tenants = create_tenants(&transaction, now).await?;
+    for tenant in &tenants {
+        crate::evaluations::rubrics::ensure_defaults(&transaction, tenant.id(), now).await?;
+    }
     let mut user_ids = Vec::new();
     for (email, hash) in &hashed {
         let id = Uuid::now_v7();
@@ -187,6 +191,7 @@ pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<Demo
     .await?;
     create_applications(&transaction, futian, user_ids[5], own, now).await?;
     operations::create(&transaction, futian, &registered, user_ids[5], now).await?;
+    evaluations::create(&transaction, futian, &registered, user_ids[4], now).await?;
     audit::record(
         &transaction,
         AuditEvent::new(now, "demo", "socorg", "load")

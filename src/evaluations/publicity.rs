@@ -46,7 +46,7 @@ fn grade_text(grade: Option<&str>) -> String {
 }
 
 /// Midnight at the start of `day` in the tenant's zone.
-fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
     tenant
         .model

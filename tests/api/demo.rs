@@ -133,4 +133,84 @@ async fn demo_data_is_complete_and_loads_once(backend: Backend) {
             .status,
         StatusCode::OK
     );
+
+    // Evaluations: last year's campaign finished with one organisation in every grade, this
+    // year's in publicity with an objection, one open for applications.
+    let campaigns = app
+        .get("/api/v1/tenants/futian/evaluation-campaigns", None)
+        .await;
+    let campaigns = campaigns.body["items"].as_array().unwrap().clone();
+    assert_eq!(campaigns.len(), 3, "{campaigns:?}");
+    let mut statuses: Vec<(String, String)> = Vec::new();
+    for campaign in &campaigns {
+        let applications = app
+            .get(
+                &format!(
+                    "/api/v1/evaluation-campaigns/{}/applications",
+                    campaign["id"].as_str().unwrap()
+                ),
+                Some(registrar),
+            )
+            .await;
+        for application in applications.body["items"].as_array().unwrap() {
+            statuses.push((
+                application["status"].as_str().unwrap().to_owned(),
+                application["grade"].as_str().unwrap_or("-").to_owned(),
+            ));
+        }
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("final", "-"),
+            ("final", "1A"),
+            ("final", "2A"),
+            ("final", "3A"),
+            ("final", "4A"),
+            ("final", "5A"),
+            ("publicity", "3A"),
+            ("publicity", "4A"),
+        ]
+        .map(|(status, grade)| (status.to_owned(), grade.to_owned()))
+    );
+    let in_publicity = campaigns
+        .iter()
+        .find(|campaign| {
+            campaign["title"]
+                .as_str()
+                .unwrap()
+                .ends_with("社会团体评估")
+                && campaign["year"] == campaigns[0]["year"]
+        })
+        .unwrap();
+    let applications = app
+        .get(
+            &format!(
+                "/api/v1/evaluation-campaigns/{}/applications",
+                in_publicity["id"].as_str().unwrap()
+            ),
+            Some(registrar),
+        )
+        .await;
+    let mut objections = 0;
+    for application in applications.body["items"].as_array().unwrap() {
+        let listed = app
+            .get(
+                &format!(
+                    "/api/v1/evaluation-applications/{}/objections",
+                    application["id"].as_str().unwrap()
+                ),
+                Some(registrar),
+            )
+            .await;
+        objections += listed.body["items"].as_array().unwrap().len();
+    }
+    assert_eq!(objections, 1);
+    // The assessor of the demo signs in and sees the panels they sat on.
+    let assessor = &tokens["assessor (futian)"];
+    let assignments = app
+        .get("/api/v1/me/evaluation-assignments", Some(assessor))
+        .await;
+    assert_eq!(assignments.body["items"].as_array().unwrap().len(), 8);
 }
