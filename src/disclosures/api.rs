@@ -83,7 +83,7 @@ impl DisclosureApi {
                 "not a disclosure category",
             ));
         }
-        let before_id = page.after_as::<Uuid>()?;
+        let before = page.after_as::<super::repo::Before>()?;
         let filter = DisclosureFilter {
             tenants: None,
             category: category.0,
@@ -92,12 +92,14 @@ impl DisclosureApi {
             subject_id: subject_id.0,
             from: from.0,
             to: to.0,
-            before_id,
+            before,
         };
         let views =
             service::list_disclosures(&self.state, tenant.0.as_deref(), filter, page.fetch_limit())
                 .await?;
-        let (views, next_cursor) = page.finish(views, |view| view.model.id.to_string());
+        let (views, next_cursor) = page.finish(views, |view| {
+            super::repo::Before::of(&view.model).to_string()
+        });
         Ok(Json(DisclosureList {
             items: views.into_iter().map(Into::into).collect(),
             next_cursor,

@@ -47,6 +47,47 @@ pub async fn superseded_by(db: &impl ConnectionTrait, id: Uuid) -> Result<Option
         .map(|later| later.id))
 }
 
+/// Where a list of disclosures (newest publication first) continues: after the record published
+/// at `published_at` with `id` (records published in the same instant go by id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Before {
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    pub id: Uuid,
+}
+
+impl Before {
+    pub fn of(model: &disclosure::Model) -> Self {
+        Self {
+            published_at: model.published_at,
+            id: model.id,
+        }
+    }
+}
+
+impl std::fmt::Display for Before {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{}_{}",
+            self.published_at.timestamp_micros(),
+            self.id.simple()
+        )
+    }
+}
+
+impl std::str::FromStr for Before {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (micros, id) = text.split_once('_').ok_or(())?;
+        Ok(Self {
+            published_at: chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| ())?)
+                .ok_or(())?,
+            id: Uuid::parse_str(id).map_err(|_| ())?,
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct DisclosureFilter {
     pub tenants: Option<Vec<Uuid>>,
@@ -56,7 +97,7 @@ pub struct DisclosureFilter {
     pub subject_id: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    pub before_id: Option<Uuid>,
+    pub before: Option<Before>,
 }
 
 /// Newest first.
@@ -87,11 +128,21 @@ pub async fn list(
     if let Some(to) = filter.to {
         condition = condition.add(disclosure::Column::WrittenOn.lte(to));
     }
-    if let Some(before) = filter.before_id {
-        condition = condition.add(disclosure::Column::Id.lt(before));
+    if let Some(before) = filter.before {
+        condition = condition.add(
+            Condition::any()
+                .add(disclosure::Column::PublishedAt.lt(before.published_at))
+                .add(
+                    Condition::all()
+                        .add(disclosure::Column::PublishedAt.eq(before.published_at))
+                        .add(disclosure::Column::Id.lt(before.id)),
+                ),
+        );
     }
+    // By publication: a record of earlier times, recorded late (an import), takes its place.
     disclosure::Entity::find()
         .filter(condition)
+        .order_by_desc(disclosure::Column::PublishedAt)
         .order_by_desc(disclosure::Column::Id)
         .limit(limit)
         .all(db)

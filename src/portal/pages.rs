@@ -1231,10 +1231,10 @@ async fn disclosure_view(
 // Lists of disclosures.
 
 /// Where a disclosure list continues: before this record.
-fn before(request: &Request) -> Option<Uuid> {
+fn before(request: &Request) -> Option<crate::disclosures::repo::Before> {
     super::query_pairs(request)
         .get("before")
-        .and_then(|id| Uuid::parse_str(id).ok())
+        .and_then(|cursor| cursor.parse().ok())
 }
 
 #[handler]
@@ -1279,7 +1279,7 @@ async fn disclosure_list(
         };
         let filter = DisclosureFilter {
             category: category.map(|category| category.as_str().to_owned()),
-            before_id: before(request),
+            before: before(request),
             ..DisclosureFilter::default()
         };
         let views = disclosures::list_disclosures(state, slug, filter, LIST_PAGE + 1).await?;
@@ -1333,9 +1333,15 @@ async fn disclosure_list(
         heading,
         older_url: more
             .then(|| {
-                views
-                    .last()
-                    .map(|view| link(&here, &[("before", &view.model.id.to_string())]))
+                views.last().map(|view| {
+                    link(
+                        &here,
+                        &[(
+                            "before",
+                            &crate::disclosures::repo::Before::of(&view.model).to_string(),
+                        )],
+                    )
+                })
             })
             .flatten(),
         notices: notice_rows(&ctx, &views, &tenants),

@@ -21,9 +21,9 @@ if (!modules) {
 const { chromium } = require(path.join(modules, 'playwright-core'));
 const axeSource = fs.readFileSync(path.join(modules, 'axe-core', 'axe.min.js'), 'utf8');
 
-const [base, query, name, code, tenant] = process.argv.slice(2);
-if (!tenant) {
-  console.error('usage: portal.cjs <base url> <query> <name> <code> <tenant>');
+const [base, query, name, code, tenant, hostileCode] = process.argv.slice(2);
+if (!hostileCode) {
+  console.error('usage: portal.cjs <base url> <query> <name> <code> <tenant> <hostile code>');
   process.exit(2);
 }
 
@@ -190,6 +190,24 @@ async function main() {
       }
     }
     console.log('ok zoom: no sideways scrolling at 640 px, also in elderly mode');
+
+    // Names that are markup stay text: on the profile, in search results and their snippets,
+    // in the lists; no script runs (a dialog would be caught above).
+    for (const url of [
+      `${base}/orgs/${hostileCode}`,
+      `${base}/search?q=${encodeURIComponent('恶意协会')}`,
+      `${base}/search?q=svg`,
+      `${base}/tenants/futian/disclosures`,
+    ]) {
+      await page.goto(url);
+      const injected = await page.evaluate(
+        () => document.querySelectorAll('main img, main svg, main script, body script').length,
+      );
+      if (injected > 0) fail(`hostile data: ${injected} element(s) from data on ${url}`);
+    }
+    await page.goto(`${base}/orgs/${hostileCode}`);
+    await expectText(page, '<img src=x onerror=alert(1)><script>alert(2)</script>恶意协会', 'hostile data');
+    console.log('ok hostile data: shown as text, nothing ran');
 
     if (dialogs.length > 0) fail(`a script ran: ${dialogs.join('; ')}`);
     if (errors.length > 0) fail(`page errors: ${errors.join('; ')}`);
