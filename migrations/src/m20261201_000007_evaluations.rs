@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{
     DbErr, MigrationTrait, SchemaManager, async_trait,
-    sea_orm::DeriveMigrationName,
+    sea_orm::{ConnectionTrait, DeriveMigrationName},
     sea_query::{ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, IntoIden, Table},
 };
 
@@ -448,6 +448,14 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index).await?;
         }
+        // One current grade per organisation, also when two results become final at once.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX organisation_grades_one_current \
+                 ON organisation_grades (organisation_id) WHERE status = 'current'",
+            )
+            .await?;
         Ok(())
     }
 

@@ -143,6 +143,7 @@ pub async fn create(
             &panel,
             percent,
             now,
+            false,
         )
         .await?;
         finalise(db, futian, &finished, organisation, application, now).await?;
@@ -160,6 +161,7 @@ pub async fn create(
             &panel,
             percent,
             now,
+            true,
         )
         .await?;
         if index == 0 {
@@ -195,6 +197,7 @@ async fn scored(
     panel: &[Uuid],
     percent: i64,
     now: DateTime<Utc>,
+    in_publicity: bool,
 ) -> anyhow::Result<evaluation_application::Model> {
     let leaves = content.leaves();
     let self_assessment: std::collections::BTreeMap<String, serde_json::Value> = leaves
@@ -286,7 +289,7 @@ async fn scored(
         },
     )
     .await?;
-    let ends_at = now + Duration::days(i64::from(campaign.publicity_days));
+    let ends_at = start_of(futian, last_day + Duration::days(1));
     let application = evaluation_application::Model {
         id: application_id,
         tenant_id: futian.id(),
@@ -319,7 +322,9 @@ async fn scored(
             .exec_without_returning(db)
             .await?;
     }
-    jobs::queue::enqueue_at(db, now, ends_at, &FinaliseJob { application_id }, 8).await?;
+    if in_publicity {
+        jobs::queue::enqueue_at(db, now, ends_at, &FinaliseJob { application_id }, 8).await?;
+    }
     Ok(application)
 }
 
@@ -345,7 +350,7 @@ async fn finalise(
                 organisation.name, campaign.year
             ),
             body: format!(
-                "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade}。",
+                "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade}。{valid}",
                 name = organisation.name,
                 code = organisation.uscc,
                 year = campaign.year,
@@ -354,6 +359,15 @@ async fn finalise(
                     .grade
                     .as_deref()
                     .map_or("未达到评估等级".to_owned(), |grade| format!("{grade}级")),
+                valid = if application.grade.is_some() {
+                    format!(
+                        "评估等级有效期自{}至{}。",
+                        today.format("%Y年%m月%d日"),
+                        grades::valid_until(today).format("%Y年%m月%d日")
+                    )
+                } else {
+                    String::new()
+                },
             ),
             written_on: Some(today),
             document_number: None,

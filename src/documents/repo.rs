@@ -77,5 +77,10 @@ pub async fn is_referenced(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, 
         .one(db)
         .await?
         .is_some();
-    Ok(attached || charter)
+    let material = entities::evaluation_material::Entity::find()
+        .filter(entities::evaluation_material::Column::DocumentId.eq(id))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(attached || charter || material)
 }

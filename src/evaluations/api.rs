@@ -283,6 +283,8 @@ pub struct ApplicationSummary {
     pub organisation_id: Uuid,
     pub status: String,
     pub grade: Option<String>,
+    /// A review asked for and not yet decided.
+    pub review_pending: bool,
 }
 
 #[derive(Debug, Deserialize, Object)]
@@ -457,7 +459,7 @@ pub struct PanelResponse {
     pub grade: Option<String>,
 }
 
-fn panel_response(loaded: &super::Loaded, outcome: Outcome) -> PanelResponse {
+fn panel_response(loaded: &super::Loaded, outcome: Outcome, registry: bool) -> PanelResponse {
     let decisions = panel::decisions_of(&loaded.application);
     let mut assessors: Vec<Uuid> = loaded
         .assignments
@@ -467,7 +469,8 @@ fn panel_response(loaded: &super::Loaded, outcome: Outcome) -> PanelResponse {
     // The scores come in the order of the assessors' ids (as text).
     assessors.sort_by_key(ToString::to_string);
     PanelResponse {
-        assessors,
+        // Who gave which score is the registry's to know.
+        assessors: if registry { assessors } else { Vec::new() },
         leaves: outcome
             .leaves
             .into_iter()
@@ -945,6 +948,8 @@ impl EvaluationApi {
                         .grade
                         .clone()
                         .filter(|_| application.published_at.is_some()),
+                    review_pending: application.review_requested_at.is_some()
+                        && application.reviewed_at.is_none(),
                     id: application.id,
                     organisation_id: application.organisation_id,
                     status: application.status,
@@ -1108,6 +1113,24 @@ impl EvaluationApi {
         })))
     }
 
+    /// Takes an assessor off the panel before they hand in their sheet (the registry).
+    #[oai(
+        path = "/evaluation-applications/:id/assessors/:assignment_id",
+        method = "delete",
+        operation_id = "withdraw_assessor"
+    )]
+    async fn withdraw(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        assignment_id: Path<Uuid>,
+        reason: Query<String>,
+    ) -> ApiResult<Json<ApplicationResponse>> {
+        let principal = auth.principal(&self.state).await?;
+        panel::withdraw(&self.state, &principal, id.0, assignment_id.0, &reason.0).await?;
+        self.application(&principal, id.0).await
+    }
+
     /// The committee's decisions on leaves: a final value or not applicable, each with a reason.
     #[oai(
         path = "/evaluation-applications/:id/decisions",
@@ -1135,7 +1158,8 @@ impl EvaluationApi {
     async fn get_panel(&self, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<Json<PanelResponse>> {
         let principal = auth.principal(&self.state).await?;
         let (loaded, outcome) = self.outcome_for(&principal, id.0).await?;
-        Ok(Json(panel_response(&loaded, outcome)))
+        let registry = matches!(loaded.role_of(&principal)?, Role::Registry(_));
+        Ok(Json(panel_response(&loaded, outcome, registry)))
     }
 
     /// The score sheet as CSV.

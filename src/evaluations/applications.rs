@@ -131,6 +131,21 @@ pub async fn apply(
     let grade_valid = grades::current(&state.db, organisation.id, today)
         .await?
         .is_some();
+    // One evaluation at a time: an application still open elsewhere waits for its result.
+    let open_elsewhere = evaluation_application::Entity::find()
+        .filter(evaluation_application::Column::OrganisationId.eq(organisation_id))
+        .filter(evaluation_application::Column::Status.ne(super::FINAL))
+        .filter(evaluation_application::Column::CampaignId.ne(campaign_id))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if open_elsewhere {
+        return Err(ApiError::conflict(
+            "evaluation_in_progress",
+            Some("organisation_id"),
+            "the organisation's application to another campaign has no final result yet",
+        ));
+    }
     if let Some((code, detail)) = ineligibility(
         &organisation,
         &campaign.org_type,
@@ -239,12 +254,22 @@ pub(crate) async fn save_with_audit(
     Ok(model)
 }
 
-fn require_draft(loaded: &Loaded) -> Result<(), ApiError> {
+fn require_draft(state: &AppState, loaded: &Loaded) -> Result<(), ApiError> {
     if loaded.application.status != DRAFT {
         return Err(ApiError::conflict(
             "application_submitted",
             None,
             "the application has been submitted; it can no longer change",
+        ));
+    }
+    if local_date(&loaded.tenant, state.clock.now()) > loaded.campaign.applications_close_on {
+        return Err(ApiError::conflict(
+            "applications_closed",
+            None,
+            format!(
+                "applications closed on {}",
+                loaded.campaign.applications_close_on
+            ),
         ));
     }
     Ok(())
@@ -259,7 +284,7 @@ pub async fn assess_self(
 ) -> Result<evaluation_application::Model, ApiError> {
     let loaded = super::load(state, id).await?;
     loaded.require_organisation_admin(principal)?;
-    require_draft(&loaded)?;
+    require_draft(state, &loaded)?;
     let maxima: BTreeMap<String, i64> = loaded
         .rubric
         .leaves()
@@ -325,7 +350,7 @@ pub async fn add_material(
 ) -> Result<evaluation_material::Model, ApiError> {
     let loaded = super::load(state, id).await?;
     loaded.require_organisation_admin(principal)?;
-    require_draft(&loaded)?;
+    require_draft(state, &loaded)?;
     if !loaded
         .rubric
         .leaves()
@@ -456,7 +481,7 @@ pub async fn submit(
 ) -> Result<evaluation_application::Model, ApiError> {
     let loaded = super::load(state, id).await?;
     loaded.require_organisation_admin(principal)?;
-    require_draft(&loaded)?;
+    require_draft(state, &loaded)?;
     let assessment = self_assessment_of(&loaded.application);
     let missing: Vec<FieldError> = loaded
         .rubric

@@ -127,19 +127,7 @@ pub async fn award(
     now: DateTime<Utc>,
     zone_midnight: impl Fn(NaiveDate) -> DateTime<Utc>,
 ) -> Result<organisation_grade::Model, DbErr> {
-    organisation_grade::Entity::update_many()
-        .col_expr(
-            organisation_grade::Column::Status,
-            sea_orm::sea_query::Expr::value(SUPERSEDED),
-        )
-        .col_expr(
-            organisation_grade::Column::ChangedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(organisation_grade::Column::OrganisationId.eq(organisation_id))
-        .filter(organisation_grade::Column::Status.eq(CURRENT))
-        .exec(db)
-        .await?;
+    supersede_current(db, organisation_id, now).await?;
     let model = organisation_grade::Model {
         id: Uuid::now_v7(),
         tenant_id,
@@ -162,6 +150,33 @@ pub async fn award(
     let expires = zone_midnight(model.valid_until.succ_opt().unwrap_or(model.valid_until));
     jobs::queue::enqueue_at(db, now, expires, &GradeExpiryJob { organisation_id }, 10).await?;
     Ok(model)
+}
+
+/// Ends the organisation's current grade (a later evaluation replaces it, whatever its result),
+/// holding the organisation's row so that two awards never both stay current.
+pub async fn supersede_current(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    super::lock(db, "organisations", organisation_id).await?;
+    let result = organisation_grade::Entity::update_many()
+        .col_expr(
+            organisation_grade::Column::Status,
+            sea_orm::sea_query::Expr::value(SUPERSEDED),
+        )
+        .col_expr(
+            organisation_grade::Column::ChangedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(organisation_grade::Column::OrganisationId.eq(organisation_id))
+        .filter(organisation_grade::Column::Status.eq(CURRENT))
+        .exec(db)
+        .await?;
+    if result.rows_affected > 0 {
+        search::record_change(db, search::Kind::Organisation, organisation_id, now).await?;
+    }
+    Ok(result.rows_affected)
 }
 
 /// A downgrade (to a lower grade) or a cancellation, with its reason.

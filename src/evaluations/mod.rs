@@ -59,6 +59,10 @@ pub(crate) async fn lock_application(db: &impl ConnectionTrait, id: Uuid) -> Res
     lock(db, "evaluation_applications", id).await
 }
 
+pub(crate) async fn lock_assignment(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    lock(db, "evaluation_assignments", id).await
+}
+
 /// An application with what it belongs to.
 #[derive(Clone, Debug)]
 pub struct Loaded {

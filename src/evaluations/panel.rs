@@ -153,6 +153,19 @@ pub async fn assign(
             "a user with the assessor role in this registry",
         ));
     }
+    let insider = grant::Entity::find()
+        .filter(grant::Column::UserId.eq(assessor))
+        .filter(grant::Column::OrganisationId.eq(loaded.organisation.id))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if insider {
+        return Err(ApiError::field(
+            "user_id",
+            "conflict_of_interest",
+            "a member of the organisation may not assess it",
+        ));
+    }
     let now = state.clock.now();
     let assignment = evaluation_assignment::Model {
         id: Uuid::now_v7(),
@@ -168,6 +181,23 @@ pub async fn assign(
     };
     let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
     super::lock_application(&transaction, id).await?;
+    // As it is now: not published meanwhile, and the panel not complete (an assessor added
+    // after all have scored could tip the trimming of five).
+    let current = super::load_in(&transaction, state, id).await?;
+    if current.application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "not_submitted",
+            None,
+            "assessors are assigned to submitted applications still being scored",
+        ));
+    }
+    if panel_complete(&current) {
+        return Err(ApiError::conflict(
+            "panel_complete",
+            None,
+            "every assessor on the panel has scored; the panel is complete",
+        ));
+    }
     evaluation_assignment::Entity::insert(assignment.clone().into_active_model())
         .exec_without_returning(&transaction)
         .await
@@ -201,6 +231,62 @@ pub async fn assign(
     .await?;
     transaction.commit().await?;
     Ok(assignment)
+}
+
+/// Takes an assessor off the panel before they hand in their sheet (one who has a conflict of
+/// interest, or does not answer), so that another can be assigned.
+pub async fn withdraw(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    assignment_id: Uuid,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_registry(principal)?;
+    let reason = crate::types::required_text(reason, 1000)
+        .map_err(|code| ApiError::field("reason", code, "the reason, 1-1000 characters"))?;
+    let assignment = loaded
+        .assignments
+        .iter()
+        .find(|assignment| assignment.id == assignment_id)
+        .ok_or_else(ApiError::not_found)?;
+    if assignment.submitted_at.is_some() || loaded.application.status != SUBMITTED {
+        return Err(ApiError::conflict(
+            "scores_submitted",
+            None,
+            "an assessor who has handed in their sheet stays on the panel",
+        ));
+    }
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    super::lock_application(&transaction, id).await?;
+    let result = evaluation_assignment::Entity::delete_many()
+        .filter(evaluation_assignment::Column::Id.eq(assignment_id))
+        .filter(evaluation_assignment::Column::SubmittedAt.is_null())
+        .exec(&transaction)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "scores_submitted",
+            None,
+            "an assessor who has handed in their sheet stays on the panel",
+        ));
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "withdraw_assessor")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({
+                "assessor_user_id": assignment.assessor_user_id,
+                "declared_at": assignment.declared_at,
+                "reason": reason,
+            })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// An assignment of the caller's own (404 for anyone else's), with its application.
@@ -397,17 +483,19 @@ pub async fn score(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut sheet = sheet_of(&assignment);
-    for (code, leaf) in leaves {
-        sheet.insert(
-            code,
-            LeafScore {
-                score: leaf.score,
-                reason: leaf.reason.trim().to_owned(),
-            },
-        );
-    }
-    save_sheet(state, principal, &loaded, assignment, sheet, false).await
+    let changes = leaves
+        .into_iter()
+        .map(|(code, leaf)| {
+            (
+                code,
+                LeafScore {
+                    score: leaf.score,
+                    reason: leaf.reason.trim().to_owned(),
+                },
+            )
+        })
+        .collect();
+    save_sheet(state, principal, &loaded, assignment.id, changes, false).await
 }
 
 /// Hands in the sheet: every leaf scored.
@@ -419,67 +507,71 @@ pub async fn submit_scores(
     let (assignment, loaded) = own_assignment(state, principal, assignment_id).await?;
     require_declared(&assignment)?;
     require_scoring_open(&assignment, &loaded.application)?;
-    let sheet = sheet_of(&assignment);
-    let missing: Vec<FieldError> = loaded
-        .rubric
-        .leaves()
-        .into_iter()
-        .filter(|leaf| !sheet.contains_key(&leaf.code))
-        .map(|leaf| {
-            FieldError::new(
-                format!("leaves.{}", leaf.code),
-                "required",
-                "a score for every leaf indicator",
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(ApiError::validation(missing));
-    }
-    save_sheet(state, principal, &loaded, assignment, sheet, true).await
+    save_sheet(
+        state,
+        principal,
+        &loaded,
+        assignment.id,
+        ScoreSheet::new(),
+        true,
+    )
+    .await
 }
 
+/// Merges `changes` into the sheet as stored (read again under the locks, so that two saves
+/// never lose each other's leaves) and, with `submit`, hands it in once every leaf is scored.
 async fn save_sheet(
     state: &AppState,
     principal: &Principal,
     loaded: &Loaded,
-    assignment: evaluation_assignment::Model,
-    sheet: ScoreSheet,
+    assignment_id: Uuid,
+    changes: ScoreSheet,
     submit: bool,
 ) -> Result<evaluation_assignment::Model, ApiError> {
     let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    // Scoring closes when the result is published: that waits for this, and this for it.
+    super::lock_application(&transaction, loaded.application.id).await?;
+    super::lock_assignment(&transaction, assignment_id).await?;
+    let application = evaluation_application::Entity::find_by_id(loaded.application.id)
+        .one(&transaction)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let assignment = evaluation_assignment::Entity::find_by_id(assignment_id)
+        .one(&transaction)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    require_scoring_open(&assignment, &application)?;
+    let mut sheet = sheet_of(&assignment);
+    sheet.extend(changes);
+    if submit {
+        let missing: Vec<FieldError> = loaded
+            .rubric
+            .leaves()
+            .into_iter()
+            .filter(|leaf| !sheet.contains_key(&leaf.code))
+            .map(|leaf| {
+                FieldError::new(
+                    format!("leaves.{}", leaf.code),
+                    "required",
+                    "a score for every leaf indicator",
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::validation(missing));
+        }
+    }
     let updated = evaluation_assignment::Model {
         scores: serde_json::to_string(&sheet).map_err(ApiError::internal)?,
         submitted_at: submit.then_some(now),
         ..assignment.clone()
     };
-    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
-    // Scoring closes when the result is published: that waits for this, and this for it.
-    super::lock_application(&transaction, loaded.application.id).await?;
-    let application = evaluation_application::Entity::find_by_id(loaded.application.id)
-        .one(&transaction)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if application.status != SUBMITTED {
-        return Err(ApiError::conflict(
-            "scoring_closed",
-            None,
-            "scoring of this application is closed",
-        ));
-    }
-    let result = evaluation_assignment::Entity::update_many()
+    evaluation_assignment::Entity::update_many()
         .set(updated.clone().into_active_model().reset_all())
         .filter(evaluation_assignment::Column::Id.eq(assignment.id))
-        .filter(evaluation_assignment::Column::SubmittedAt.is_null())
         .exec(&transaction)
         .await?;
-    if result.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "scores_submitted",
-            None,
-            "your scores have been submitted",
-        ));
-    }
     audit::record(
         &transaction,
         AuditEvent::new(
@@ -605,8 +697,8 @@ pub fn require_panel_access(loaded: &Loaded, principal: &Principal) -> Result<()
             "panel_incomplete",
             "the panel's scores are shown once every assessor has submitted",
         )),
-        // The organisation sees its result once published, through the score sheet.
-        Role::Organisation { .. } if loaded.application.published_at.is_some() => Ok(()),
+        // The organisation's administrators see the result once published.
+        Role::Organisation { admin: true } if loaded.application.published_at.is_some() => Ok(()),
         Role::Organisation { .. } => Err(ApiError::forbidden()),
     }
 }

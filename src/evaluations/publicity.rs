@@ -58,6 +58,7 @@ pub(crate) fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
 }
 
 fn publicity_notice(
+    state: &AppState,
     loaded: &Loaded,
     total: i64,
     grade: Option<&str>,
@@ -70,7 +71,7 @@ fn publicity_notice(
             organisation.name, loaded.campaign.year
         ),
         format!(
-            "根据{tenant}{year}年度社会组织评估工作安排，经评估专家组评审、评估委员会审议，{name}（统一社会信用代码：{code}）的初步评估结果为：总分{total}分，{grade}。\n公示期至{until}。公示期内，任何单位和个人均可对评估结果提出异议；该组织可申请复核。",
+            "根据{tenant}{year}年度社会组织评估工作安排，经评估专家组评审、评估委员会审议，{name}（统一社会信用代码：{code}）的初步评估结果为：总分{total}分，{grade}。\n公示期至{until}。公示期内，任何单位和个人均可对评估结果提出异议（{objections}，写明姓名、联系方式和异议内容）；该组织可申请复核。",
             tenant = loaded.tenant.model.name_zh,
             year = loaded.campaign.year,
             name = organisation.name,
@@ -78,7 +79,16 @@ fn publicity_notice(
             total = points(total),
             grade = grade_text(grade),
             until = until.format("%Y年%m月%d日"),
+            objections = objections_url(state, loaded.application.id),
         ),
+    )
+}
+
+/// Where objections to an application are filed.
+pub fn objections_url(state: &AppState, id: Uuid) -> String {
+    format!(
+        "{}/api/v1/evaluation-applications/{id}/objections",
+        state.config.public_url()
     )
 }
 
@@ -104,8 +114,13 @@ pub async fn publish(
     // The period runs to the end of its last day.
     let last_day = today + Duration::days(days - 1);
     let ends_at = start_of(&loaded.tenant, last_day + Duration::days(1));
-    let (title, body) =
-        publicity_notice(&loaded, outcome.total, outcome.grade.as_deref(), last_day);
+    let (title, body) = publicity_notice(
+        state,
+        &loaded,
+        outcome.total,
+        outcome.grade.as_deref(),
+        last_day,
+    );
     let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
     super::lock_application(&transaction, id).await?;
     let current = super::load_in(&transaction, state, id).await?;
@@ -217,6 +232,10 @@ pub async fn object(
     new: NewObjection,
 ) -> Result<evaluation_objection::Model, ApiError> {
     let loaded = super::load(state, id).await?;
+    // Before publication an application is nobody else's business.
+    if loaded.application.published_at.is_none() {
+        return Err(ApiError::not_found());
+    }
     let now = state.clock.now();
     if !in_publicity(&loaded.application, now) {
         return Err(ApiError::conflict(
@@ -377,11 +396,23 @@ pub async fn record_review(
         Some(result.total) != loaded.application.total || result.grade != loaded.application.grade;
     let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
     let mut preliminary = loaded.application.preliminary_disclosure_id;
+    let mut publicity_ends_at = loaded.application.publicity_ends_at;
     if changed {
-        let until = loaded.application.publicity_ends_at.map_or(today, |end| {
-            local_date(&loaded.tenant, end - Duration::seconds(1))
-        });
-        let (title, body) = publicity_notice(&loaded, result.total, result.grade.as_deref(), until);
+        // A changed result is published for a period of its own.
+        let days = i64::from(loaded.campaign.publicity_days.max(1));
+        let until = today + Duration::days(days - 1);
+        let ends_at = start_of(&loaded.tenant, until + Duration::days(1));
+        publicity_ends_at = Some(ends_at);
+        jobs::queue::enqueue_at(
+            &transaction,
+            now,
+            ends_at,
+            &FinaliseJob { application_id: id },
+            state.config.job_max_attempts,
+        )
+        .await?;
+        let (title, body) =
+            publicity_notice(state, &loaded, result.total, result.grade.as_deref(), until);
         let correction = disclosures::publish(
             &transaction,
             &loaded.tenant,
@@ -409,6 +440,7 @@ pub async fn record_review(
         review_outcome: Some(outcome_text),
         reviewed_at: Some(now),
         preliminary_disclosure_id: preliminary,
+        publicity_ends_at,
         updated_at: now,
         version: loaded.application.version + 1,
         ..loaded.application.clone()
@@ -465,7 +497,19 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         return Ok(());
     }
     let total = application.total.unwrap_or(0);
-    let today = local_date(&loaded.tenant, now);
+    // Decided when the period ended (or the review was recorded, if later), whenever the job
+    // happens to run.
+    let decided_at = application
+        .publicity_ends_at
+        .into_iter()
+        .chain(application.reviewed_at)
+        .max()
+        .unwrap_or(now);
+    let today = local_date(&loaded.tenant, decided_at);
+    // An organisation revoked or listed abnormal meanwhile is not awarded its grade.
+    let eligible = crate::registry::model::OrgStatus::parse(&loaded.organisation.status)
+        == Some(crate::registry::model::OrgStatus::Registered);
+    let grade = application.grade.clone().filter(|_| eligible);
     let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
     super::lock_application(&transaction, application.id).await?;
     let disclosure = disclosures::publish(
@@ -485,13 +529,16 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
                 year = loaded.campaign.year,
                 total = points(total),
                 grade = grade_text(application.grade.as_deref()),
-                valid = match application.grade {
-                    Some(_) => format!(
+                valid = match (&grade, &application.grade) {
+                    (Some(_), _) => format!(
                         "评估等级有效期自{}至{}。",
                         today.format("%Y年%m月%d日"),
                         grades::valid_until(today).format("%Y年%m月%d日")
                     ),
-                    None => String::new(),
+                    (None, Some(_)) => {
+                        "该组织现已不在正常登记状态，不予认定评估等级。".to_owned()
+                    }
+                    (None, None) => String::new(),
                 },
             ),
             written_on: Some(today),
@@ -504,7 +551,7 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         },
     )
     .await?;
-    if let Some(grade) = &application.grade {
+    if let Some(grade) = &grade {
         let tenant = loaded.tenant.clone();
         grades::award(
             &transaction,
@@ -519,6 +566,9 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
             move |day| start_of(&tenant, day),
         )
         .await?;
+    } else {
+        // A later evaluation replaces an earlier grade, also when it reaches none.
+        grades::supersede_current(&transaction, loaded.organisation.id, now).await?;
     }
     let model = evaluation_application::Model {
         status: FINAL.to_owned(),
@@ -528,12 +578,11 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         version: application.version + 1,
         ..application.clone()
     };
-    if save(&transaction, &model, application.version)
-        .await
-        .is_err()
-    {
+    match save(&transaction, &model, application.version).await {
+        Ok(()) => {}
         // Changed meanwhile (a second run, or a review recorded): the later state decides.
-        return Ok(());
+        Err(error) if error.code() == "edit_conflict" => return Ok(()),
+        Err(error) => anyhow::bail!("saving the final result: {error:?}"),
     }
     jobs::queue::enqueue(
         &transaction,

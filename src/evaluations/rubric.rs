@@ -140,6 +140,18 @@ impl RubricContent {
                     format!("above 0 and at most the rubric's total, {total}"),
                 ));
             }
+            let rank = |grade: &str| GRADES.iter().position(|known| *known == grade);
+            if index > 0
+                && let (Some(this), Some(previous)) =
+                    (rank(&band.grade), rank(&self.bands[index - 1].grade))
+                && this <= previous
+            {
+                errors.push(FieldError::new(
+                    format!("{field}.grade"),
+                    "out_of_order",
+                    "grades run from 5A down to 1A",
+                ));
+            }
             if index > 0 && band.min >= self.bands[index - 1].min {
                 errors.push(FieldError::new(
                     format!("{field}.min"),
@@ -420,6 +432,7 @@ mod tests {
             [
                 "bands[2].min:not_descending",
                 "bands[5].grade:duplicate",
+                "bands[5].grade:out_of_order",
                 "bands[6].grade:invalid",
                 "bands[6].min:out_of_range",
                 "bands[6].min:not_descending",

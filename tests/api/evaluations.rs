@@ -416,13 +416,61 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
     // Assessors: five in Futian, one in Luohu (who may not be assigned here).
     let futian = assessors(app, &admin, "futian", 5, "assessor").await;
     let luohu = assessors(app, &luohu_admin, "luohu", 1, "elsewhere").await;
-    app.post(
-        &format!("/api/v1/evaluation-applications/{first_application}/assessors"),
-        Some(&admin),
-        json!({ "user_id": luohu[0].id }),
+    let elsewhere = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{first_application}/assessors"),
+            Some(&admin),
+            json!({ "user_id": luohu[0].id }),
+        )
+        .await;
+    elsewhere.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(elsewhere.problem_fields(), ["user_id"]);
+    assert!(
+        elsewhere.text.contains("not_an_assessor"),
+        "{}",
+        elsewhere.text
+    );
+    // Another registry's administrator does not even see the application.
+    app.get(
+        &format!("/api/v1/evaluation-applications/{first_application}"),
+        Some(&luohu_admin),
     )
     .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    // The organisation sees no scores before publication; nobody objects to an unpublished one.
+    app.get(
+        &format!("/api/v1/evaluation-applications/{first_application}/panel"),
+        Some(&first_admin),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        &format!("/api/v1/evaluation-applications/{first_application}/objections"),
+        None,
+        json!({ "name": "某人", "contact": "x", "text": "太早" }),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    // An assessor who cannot serve is taken off the panel before scoring.
+    let stand_in = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{first_application}/assessors"),
+            Some(&admin),
+            json!({ "user_id": futian[4].id }),
+        )
+        .await;
+    assert_eq!(stand_in.status, StatusCode::CREATED, "{}", stand_in.text);
+    let withdrawn = app
+        .delete(
+            &format!(
+                "/api/v1/evaluation-applications/{first_application}/assessors/{}?reason=%E5%9B%A0%E4%BA%8B%E5%9B%9E%E9%81%BF",
+                stand_in.body["assignment_id"].as_str().unwrap()
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+    assert!(withdrawn.body["assessors"].as_array().unwrap().is_empty());
 
     // Before the declaration an assessor sees the assignment, nothing of the material.
     let assigned = app
@@ -582,6 +630,14 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         &sheets[1..],
     )
     .await;
+    // The panel is complete: nobody joins it now.
+    app.post(
+        &format!("/api/v1/evaluation-applications/{first_application}/assessors"),
+        Some(&admin),
+        json!({ "user_id": futian[3].id }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "panel_complete");
     let seen = app
         .get(
             &format!("/api/v1/evaluation-applications/{first_application}/panel"),
@@ -667,6 +723,23 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         )
         .await;
     assert_eq!(objections.body["items"][0]["name"], "王先生");
+    // Objections are limited per address.
+    let mut limited = None;
+    for attempt in 0..6 {
+        let response = app
+            .post(
+                &format!("/api/v1/evaluation-applications/{first_application}/objections"),
+                None,
+                json!({ "name": "重复", "contact": "x", "text": format!("第{attempt}次") }),
+            )
+            .await;
+        if response.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(attempt);
+            break;
+        }
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+    assert_eq!(limited, Some(4), "five an hour from one address");
     app.get(
         &format!("/api/v1/evaluation-applications/{first_application}/objections"),
         Some(&first_admin),
