@@ -130,24 +130,7 @@ pub async fn create(
             .exec_without_returning(db)
             .await?;
     }
-    for percent in FINISHED {
-        let Some(organisation) = candidates.next() else {
-            break;
-        };
-        let application = scored(
-            db,
-            futian,
-            &finished,
-            &content,
-            organisation,
-            &panel,
-            percent,
-            now,
-            false,
-        )
-        .await?;
-        finalise(db, futian, &finished, organisation, application, now).await?;
-    }
+    // This year's results first, so that even a small demo has some in publicity.
     for (index, percent) in IN_PUBLICITY.into_iter().enumerate() {
         let Some(organisation) = candidates.next() else {
             break;
@@ -181,6 +164,24 @@ pub async fn create(
             .exec_without_returning(db)
             .await?;
         }
+    }
+    for percent in FINISHED {
+        let Some(organisation) = candidates.next() else {
+            break;
+        };
+        let application = scored(
+            db,
+            futian,
+            &finished,
+            &content,
+            organisation,
+            &panel,
+            percent,
+            now,
+            false,
+        )
+        .await?;
+        finalise(db, futian, &finished, organisation, application, now).await?;
     }
     Ok(())
 }

@@ -21,6 +21,10 @@ pub fn routes(route: Route) -> Route {
         .at("/orgs/:code", get(pages::profile_page))
         .at("/disclosures", get(pages::all_notices_page))
         .at("/disclosures/:id", get(pages::notice_page))
+        .at(
+            "/disclosures/:id/objection",
+            poem::post(pages::objection_post),
+        )
         .at("/disclosures/:id/print", get(pages::notice_print_page))
         .at("/tenants", get(pages::tenant_list_page))
         .at("/tenants/:slug", get(pages::tenant_page))

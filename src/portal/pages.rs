@@ -198,6 +198,10 @@ struct DisclosurePage<'a> {
     concerns: Option<LinkRow>,
     superseded_by: Option<String>,
     supersedes: Option<String>,
+    /// A preliminary evaluation result still in publicity takes objections here.
+    objection_action: Option<String>,
+    /// The reader's objection was received.
+    objection_received: bool,
 }
 
 #[derive(Template)]
@@ -1180,7 +1184,20 @@ async fn disclosure_view(
     })
     .collect();
     let subject_terms: Vec<String> = serde_json::from_str(&model.subject_terms).unwrap_or_default();
+    let objection_action = if model.category == Category::EvaluationPublicity.as_str() && !print {
+        open_for_objections(state, model.id)
+            .await
+            .map(|_| format!("/disclosures/{}/objection", model.id))
+    } else {
+        None
+    };
+    let objection_received = super::query_pairs(request)
+        .get("objection")
+        .map(String::as_str)
+        == Some("received");
     let page = DisclosurePage {
+        objection_action,
+        objection_received,
         ctx: &ctx,
         print,
         font,
@@ -1225,6 +1242,103 @@ async fn disclosure_view(
             .max(tenant.model.updated_at)
     });
     render(request, &ctx, &page, last_modified)
+}
+
+/// The application whose preliminary result this notice publishes, while objections are open.
+async fn open_for_objections(state: &AppState, disclosure: Uuid) -> Option<Uuid> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let application = entities::evaluation_application::Entity::find()
+        .filter(entities::evaluation_application::Column::PreliminaryDisclosureId.eq(disclosure))
+        .one(&state.db)
+        .await
+        .ok()??;
+    let open = application.status == crate::evaluations::PUBLICITY
+        && application
+            .publicity_ends_at
+            .is_some_and(|end| state.clock.now() < end);
+    open.then_some(application.id)
+}
+
+/// An objection to a result in publicity, filed from its notice (no script, no account).
+#[handler]
+pub async fn objection_post(
+    request: &Request,
+    remote: &RemoteAddr,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: poem::Body,
+) -> Response {
+    let ctx = PageCtx::from_request(request);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(request, &ctx, StatusCode::NOT_FOUND);
+    };
+    let Some(application) = open_for_objections(state, id).await else {
+        return error_page(request, &ctx, StatusCode::NOT_FOUND);
+    };
+    let Ok(bytes) = body.into_bytes_limit(64 * 1024).await else {
+        return error_page(request, &ctx, StatusCode::PAYLOAD_TOO_LARGE);
+    };
+    let mut fields: HashMap<String, String> = HashMap::new();
+    for (key, value) in form_urlencoded::parse(&bytes) {
+        fields
+            .entry(key.into_owned())
+            .or_insert_with(|| value.into_owned());
+    }
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let client = crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+    match crate::evaluations::publicity::object(
+        state,
+        &client,
+        application,
+        crate::evaluations::publicity::NewObjection {
+            name: field("name"),
+            contact: field("contact"),
+            body: field("text"),
+        },
+    )
+    .await
+    {
+        Ok(_) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(
+                poem::http::header::LOCATION,
+                format!("/disclosures/{id}?objection=received"),
+            )
+            .header(poem::http::header::CACHE_CONTROL, "no-store")
+            .finish(),
+        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let missing: Vec<String> = error
+                .errors()
+                .iter()
+                .map(|field| match field.field.as_str() {
+                    "name" => ctx.t("姓名", "Name").to_owned(),
+                    "contact" => ctx.t("联系方式", "Contact").to_owned(),
+                    _ => ctx.t("异议内容", "Objection").to_owned(),
+                })
+                .collect();
+            let page = ErrorPage {
+                ctx: &ctx,
+                heading: ctx
+                    .t("请补全异议", "Please complete your objection")
+                    .to_owned(),
+                text: format!(
+                    "{}{}",
+                    ctx.t(
+                        "以下内容需要填写（不超过规定长度）：",
+                        "These need filling in (within their length): "
+                    ),
+                    missing.join(ctx.t("、", ", "))
+                ),
+            };
+            let html = page.render().unwrap_or_default();
+            respond(
+                request,
+                Some(&ctx),
+                Page::html(StatusCode::UNPROCESSABLE_ENTITY, html),
+            )
+        }
+        Err(error) => failure(request, &ctx, &error),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ use crate::{
 
 crate::on_both_databases!(a_campaign_from_rubric_to_expired_grades);
 
+fn urlencode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> TestResponse {
     app.request(Method::PUT, path, Some(token), Some(body))
         .await
@@ -716,6 +720,47 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         )
         .await;
     assert_eq!(objection.status, StatusCode::CREATED, "{}", objection.text);
+    // Or from the notice's page, without script or account.
+    let notice_page = format!(
+        "/disclosures/{}",
+        published.body["preliminary_disclosure_id"]
+            .as_str()
+            .unwrap()
+    );
+    let page = app.get(&notice_page, None).await;
+    let action = format!("action=\"{notice_page}/objection\"");
+    assert!(page.text.contains(&action), "{}", page.text);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = |name: &str, contact: &str, text: &str| {
+        no_redirects
+            .post(app.url(&format!("{notice_page}/objection")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "name={}&contact={}&text={}",
+                urlencode(name),
+                urlencode(contact),
+                urlencode(text)
+            ))
+            .send()
+    };
+    let incomplete = form("", "", "").await.unwrap();
+    assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.text().await.unwrap().contains("请补全异议"));
+    let sent = form("李女士", "li@example.org", "会员大会记录与实际不符")
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let location = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.ends_with("?objection=received"), "{location}");
+    assert!(
+        app.get(&location, None)
+            .await
+            .text
+            .contains("您的异议已收到")
+    );
     let objections = app
         .get(
             &format!("/api/v1/evaluation-applications/{first_application}/objections"),
@@ -723,6 +768,7 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         )
         .await;
     assert_eq!(objections.body["items"][0]["name"], "王先生");
+    assert_eq!(objections.body["items"][1]["name"], "李女士");
     // Objections are limited per address.
     let mut limited = None;
     for attempt in 0..6 {
@@ -739,7 +785,7 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         }
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
     }
-    assert_eq!(limited, Some(4), "five an hour from one address");
+    assert_eq!(limited, Some(3), "five an hour from one address");
     app.get(
         &format!("/api/v1/evaluation-applications/{first_application}/objections"),
         Some(&first_admin),

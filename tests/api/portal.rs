@@ -540,13 +540,41 @@ async fn a_reader_finds_an_organisation_and_its_notice_in_a_real_browser() {
         .unwrap();
     assert_eq!(imported.status(), StatusCode::OK);
     until_found(&app, &root, "恶意协会", &hostile_code).await;
+    // A preliminary evaluation result of the demo, open to objections by a form.
+    let notices = app
+        .get(
+            "/api/v1/disclosures?category=evaluation_publicity&limit=50",
+            None,
+        )
+        .await;
+    let mut publicity = None;
+    for notice in notices.body["items"].as_array().unwrap() {
+        let id = notice["id"].as_str().unwrap();
+        if page(&app, &format!("/disclosures/{id}"))
+            .await
+            .text
+            .contains("/objection\"")
+        {
+            publicity = Some(id.to_owned());
+            break;
+        }
+    }
+    let publicity = publicity.expect("a demo result in publicity");
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/portal.cjs");
     let address = app.address.clone();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
             .arg(script)
-            .args([&address, &query, &name, &code, "futian", &hostile_code])
+            .args([
+                &address,
+                &query,
+                &name,
+                &code,
+                "futian",
+                &hostile_code,
+                &publicity,
+            ])
             .env("SOCORG_TEST_NODE_MODULES", &modules)
             .env("SOCORG_TEST_CHROMIUM", &chromium)
             .output()
@@ -574,6 +602,7 @@ async fn a_reader_finds_an_organisation_and_its_notice_in_a_real_browser() {
         "home in elderly mode",
         "zoom",
         "hostile data",
+        "evaluation notice with its objection form",
     ] {
         assert!(stdout.contains(&format!("ok {step}:")), "{step}: {stdout}");
     }

@@ -21,9 +21,9 @@ if (!modules) {
 const { chromium } = require(path.join(modules, 'playwright-core'));
 const axeSource = fs.readFileSync(path.join(modules, 'axe-core', 'axe.min.js'), 'utf8');
 
-const [base, query, name, code, tenant, hostileCode] = process.argv.slice(2);
-if (!hostileCode) {
-  console.error('usage: portal.cjs <base url> <query> <name> <code> <tenant> <hostile code>');
+const [base, query, name, code, tenant, hostileCode, publicityId] = process.argv.slice(2);
+if (!publicityId) {
+  console.error('usage: portal.cjs <base url> <query> <name> <code> <tenant> <hostile code> <publicity notice id>');
   process.exit(2);
 }
 
@@ -190,6 +190,16 @@ async function main() {
       }
     }
     console.log('ok zoom: no sideways scrolling at 640 px, also in elderly mode');
+
+    // A preliminary evaluation result takes objections through a plain form.
+    await page.goto(`${base}/disclosures/${publicityId}?lang=zh`);
+    if ((await page.locator('form[action$="/objection"] textarea').count()) !== 1) fail('evaluation notice: no objection form');
+    await accessible(page, 'evaluation notice with its objection form');
+    await page.getByLabel('姓名').fill('测试读者');
+    await page.getByLabel('联系方式（电话或电子邮箱）').fill('reader@example.org');
+    await page.getByLabel('异议内容').fill('浏览器里提交的异议');
+    await Promise.all([page.waitForURL(/objection=received/), page.getByRole('button', { name: '提交异议' }).click()]);
+    await expectText(page, '您的异议已收到', 'objection');
 
     // Names that are markup stay text: on the profile, in search results and their snippets,
     // in the lists; no script runs (a dialog would be caught above).
