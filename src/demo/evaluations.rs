@@ -14,12 +14,11 @@ use uuid::Uuid;
 
 use crate::{
     authz::Role,
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, service::local_date},
     evaluations::{
         FINAL, PUBLICITY, grades,
         panel::{LeafScore, ScoreSheet},
-        points,
-        publicity::{FinaliseJob, start_of},
+        publicity::{FinaliseJob, notice_of_publicity, notice_of_result, start_of},
         rubric::RubricContent,
         rubrics, scoring,
     },
@@ -263,31 +262,15 @@ async fn scored(
         db,
         futian,
         now,
-        NewDisclosure {
-            category: Category::EvaluationPublicity,
-            title: format!(
-                "关于{}{}年度社会组织评估结果的公示",
-                organisation.name, campaign.year
-            ),
-            body: format!(
-                "经评估专家组评审、评估委员会审议，{name}（统一社会信用代码：{code}）的初步评估结果为：总分{total}分，{grade}。\n公示期至{until}。公示期内，任何单位和个人均可对评估结果提出异议；该组织可申请复核。",
-                name = organisation.name,
-                code = organisation.uscc,
-                total = points(outcome.total),
-                grade = outcome
-                    .grade
-                    .as_deref()
-                    .map_or("未达到评估等级".to_owned(), |grade| format!("{grade}级")),
-                until = last_day.format("%Y年%m月%d日"),
-            ),
-            written_on: Some(today),
-            document_number: None,
-            subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "公示".to_owned()],
-            attachments: Vec::new(),
-            subject: Some(("organisation", organisation.id.to_string())),
-            supersedes: None,
-            created_by: None,
-        },
+        notice_of_publicity(
+            futian,
+            campaign.year,
+            organisation,
+            outcome.total,
+            outcome.grade.as_deref(),
+            last_day,
+            &format!("/api/v1/evaluation-applications/{application_id}/objections"),
+        ),
     )
     .await?;
     let ends_at = start_of(futian, last_day + Duration::days(1));
@@ -344,40 +327,14 @@ async fn finalise(
         db,
         futian,
         now,
-        NewDisclosure {
-            category: Category::EvaluationResult,
-            title: format!(
-                "关于{}{}年度社会组织评估等级的公告",
-                organisation.name, campaign.year
-            ),
-            body: format!(
-                "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade}。{valid}",
-                name = organisation.name,
-                code = organisation.uscc,
-                year = campaign.year,
-                total = points(total),
-                grade = application
-                    .grade
-                    .as_deref()
-                    .map_or("未达到评估等级".to_owned(), |grade| format!("{grade}级")),
-                valid = if application.grade.is_some() {
-                    format!(
-                        "评估等级有效期自{}至{}。",
-                        today.format("%Y年%m月%d日"),
-                        grades::valid_until(today).format("%Y年%m月%d日")
-                    )
-                } else {
-                    String::new()
-                },
-            ),
-            written_on: Some(today),
-            document_number: None,
-            subject_terms: vec!["社会组织".to_owned(), "评估等级".to_owned()],
-            attachments: Vec::new(),
-            subject: Some(("organisation", organisation.id.to_string())),
-            supersedes: None,
-            created_by: None,
-        },
+        notice_of_result(
+            campaign.year,
+            organisation,
+            total,
+            application.grade.as_deref(),
+            true,
+            today,
+        ),
     )
     .await?;
     if let Some(grade) = &application.grade {

@@ -483,19 +483,10 @@ pub async fn submit(
     loaded.require_organisation_admin(principal)?;
     require_draft(state, &loaded)?;
     let assessment = self_assessment_of(&loaded.application);
-    let missing: Vec<FieldError> = loaded
-        .rubric
-        .leaves()
-        .into_iter()
-        .filter(|leaf| !assessment.contains_key(&leaf.code))
-        .map(|leaf| {
-            FieldError::new(
-                format!("leaves.{}", leaf.code),
-                "required",
-                "a self-assessment of every leaf indicator",
-            )
-        })
-        .collect();
+    let missing = loaded.rubric.missing_leaves(
+        |code| assessment.contains_key(code),
+        "a self-assessment of every leaf indicator",
+    );
     if !missing.is_empty() {
         return Err(ApiError::validation(missing));
     }

@@ -52,14 +52,22 @@ async fn organisation_addresses(
     {
         return Ok(vec![email.to_owned()]);
     }
-    let admins = grant::Entity::find()
-        .filter(grant::Column::OrganisationId.eq(organisation.id))
-        .filter(grant::Column::Role.eq(Role::OrgAdmin.as_str()))
-        .all(&state.db)
-        .await?;
+    addresses_of(
+        state,
+        grant::Entity::find()
+            .filter(grant::Column::OrganisationId.eq(organisation.id))
+            .filter(grant::Column::Role.eq(Role::OrgAdmin.as_str()))
+            .all(&state.db)
+            .await?,
+    )
+    .await
+}
+
+/// The addresses of the users holding these grants.
+async fn addresses_of(state: &AppState, grants: Vec<grant::Model>) -> anyhow::Result<Vec<String>> {
     let mut addresses = Vec::new();
-    for admin in admins {
-        if let Some(user) = users::service::find_user(state, admin.user_id).await? {
+    for grant in grants {
+        if let Some(user) = users::service::find_user(state, grant.user_id).await? {
             addresses.push(user.email);
         }
     }
@@ -162,17 +170,15 @@ pub async fn send(state: &AppState, job_id: Uuid, job: EvaluationEmailJob) -> an
             else {
                 return Ok(());
             };
-            let admins = grant::Entity::find()
-                .filter(grant::Column::TenantId.eq(objection.tenant_id))
-                .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
-                .all(&state.db)
-                .await?;
-            let mut recipients = Vec::new();
-            for admin in admins {
-                if let Some(user) = users::service::find_user(state, admin.user_id).await? {
-                    recipients.push(user.email);
-                }
-            }
+            let recipients = addresses_of(
+                state,
+                grant::Entity::find()
+                    .filter(grant::Column::TenantId.eq(objection.tenant_id))
+                    .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
+                    .all(&state.db)
+                    .await?,
+            )
+            .await?;
             (
                 objection.application_id,
                 recipients,

@@ -545,19 +545,10 @@ async fn save_sheet(
     let mut sheet = sheet_of(&assignment);
     sheet.extend(changes);
     if submit {
-        let missing: Vec<FieldError> = loaded
-            .rubric
-            .leaves()
-            .into_iter()
-            .filter(|leaf| !sheet.contains_key(&leaf.code))
-            .map(|leaf| {
-                FieldError::new(
-                    format!("leaves.{}", leaf.code),
-                    "required",
-                    "a score for every leaf indicator",
-                )
-            })
-            .collect();
+        let missing = loaded.rubric.missing_leaves(
+            |code| sheet.contains_key(code),
+            "a score for every leaf indicator",
+        );
         if !missing.is_empty() {
             return Err(ApiError::validation(missing));
         }

@@ -63,25 +63,89 @@ fn publicity_notice(
     total: i64,
     grade: Option<&str>,
     until: NaiveDate,
-) -> (String, String) {
-    let organisation = &loaded.organisation;
-    (
-        format!(
-            "关于{}{}年度社会组织评估结果的公示",
-            organisation.name, loaded.campaign.year
-        ),
-        format!(
+) -> NewDisclosure {
+    notice_of_publicity(
+        &loaded.tenant,
+        loaded.campaign.year,
+        &loaded.organisation,
+        total,
+        grade,
+        until,
+        &objections_url(state, loaded.application.id),
+    )
+}
+
+/// The notice of a preliminary result, open to objections until `until`.
+pub(crate) fn notice_of_publicity(
+    tenant: &TenantRef,
+    year: i32,
+    organisation: &entities::organisation::Model,
+    total: i64,
+    grade: Option<&str>,
+    until: NaiveDate,
+    objections: &str,
+) -> NewDisclosure {
+    NewDisclosure {
+        category: Category::EvaluationPublicity,
+        title: format!("关于{}{year}年度社会组织评估结果的公示", organisation.name),
+        body: format!(
             "根据{tenant}{year}年度社会组织评估工作安排，经评估专家组评审、评估委员会审议，{name}（统一社会信用代码：{code}）的初步评估结果为：总分{total}分，{grade}。\n公示期至{until}。公示期内，任何单位和个人均可对评估结果提出异议（{objections}，写明姓名、联系方式和异议内容）；该组织可申请复核。",
-            tenant = loaded.tenant.model.name_zh,
-            year = loaded.campaign.year,
+            tenant = tenant.model.name_zh,
             name = organisation.name,
             code = organisation.uscc,
             total = points(total),
             grade = grade_text(grade),
             until = until.format("%Y年%m月%d日"),
-            objections = objections_url(state, loaded.application.id),
         ),
-    )
+        written_on: None,
+        document_number: None,
+        subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "公示".to_owned()],
+        attachments: Vec::new(),
+        subject: Some(("organisation", organisation.id.to_string())),
+        supersedes: None,
+        created_by: None,
+    }
+}
+
+/// The notice of a final result decided on `decided_on`; `awarded` is false when a grade was
+/// reached but not awarded (the organisation is no longer registered).
+pub(crate) fn notice_of_result(
+    year: i32,
+    organisation: &entities::organisation::Model,
+    total: i64,
+    grade: Option<&str>,
+    awarded: bool,
+    decided_on: NaiveDate,
+) -> NewDisclosure {
+    NewDisclosure {
+        category: Category::EvaluationResult,
+        title: format!("关于{}{year}年度社会组织评估等级的公告", organisation.name),
+        body: format!(
+            "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade_text}。{valid}",
+            name = organisation.name,
+            code = organisation.uscc,
+            total = points(total),
+            grade_text = grade_text(grade),
+            valid = match (grade, awarded) {
+                (Some(_), true) => format!(
+                    "评估等级有效期自{}至{}。",
+                    decided_on.format("%Y年%m月%d日"),
+                    grades::valid_until(decided_on).format("%Y年%m月%d日")
+                ),
+                (Some(_), false) => {
+                    "该组织现已不在正常登记状态，不予认定评估等级。".to_owned()
+                }
+                (None, _) => String::new(),
+            },
+        ),
+        written_on: Some(decided_on),
+        document_number: None,
+        subject_terms: vec!["社会组织".to_owned(), "评估等级".to_owned()],
+        attachments: Vec::new(),
+        subject: Some(("organisation", organisation.id.to_string())),
+        supersedes: None,
+        created_by: None,
+    }
 }
 
 /// Where objections to an application are filed.
@@ -114,7 +178,7 @@ pub async fn publish(
     // The period runs to the end of its last day.
     let last_day = today + Duration::days(days - 1);
     let ends_at = start_of(&loaded.tenant, last_day + Duration::days(1));
-    let (title, body) = publicity_notice(
+    let notice = publicity_notice(
         state,
         &loaded,
         outcome.total,
@@ -138,16 +202,9 @@ pub async fn publish(
         &loaded.tenant,
         now,
         NewDisclosure {
-            category: Category::EvaluationPublicity,
-            title,
-            body,
             written_on: Some(today),
-            document_number: None,
-            subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "公示".to_owned()],
-            attachments: Vec::new(),
-            subject: Some(("organisation", loaded.organisation.id.to_string())),
-            supersedes: None,
             created_by: Some(principal.user_id),
+            ..notice
         },
     )
     .await?;
@@ -411,23 +468,19 @@ pub async fn record_review(
             state.config.job_max_attempts,
         )
         .await?;
-        let (title, body) =
-            publicity_notice(state, &loaded, result.total, result.grade.as_deref(), until);
+        let notice = publicity_notice(state, &loaded, result.total, result.grade.as_deref(), until);
         let correction = disclosures::publish(
             &transaction,
             &loaded.tenant,
             now,
             NewDisclosure {
-                category: Category::EvaluationPublicity,
-                title: format!("{title}（复核后更正）"),
-                body: format!("{body}\n经复核：{outcome_text}"),
+                title: format!("{}（复核后更正）", notice.title),
+                body: format!("{}\n经复核：{outcome_text}", notice.body),
                 written_on: Some(today),
-                document_number: None,
                 subject_terms: vec!["社会组织".to_owned(), "评估".to_owned(), "复核".to_owned()],
-                attachments: Vec::new(),
-                subject: Some(("organisation", loaded.organisation.id.to_string())),
                 supersedes: loaded.application.preliminary_disclosure_id,
                 created_by: Some(principal.user_id),
+                ..notice
             },
         )
         .await?;
@@ -516,39 +569,14 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         &transaction,
         &loaded.tenant,
         now,
-        NewDisclosure {
-            category: Category::EvaluationResult,
-            title: format!(
-                "关于{}{}年度社会组织评估等级的公告",
-                loaded.organisation.name, loaded.campaign.year
-            ),
-            body: format!(
-                "{name}（统一社会信用代码：{code}）{year}年度评估结果经公示，现予公告：总分{total}分，{grade}。{valid}",
-                name = loaded.organisation.name,
-                code = loaded.organisation.uscc,
-                year = loaded.campaign.year,
-                total = points(total),
-                grade = grade_text(application.grade.as_deref()),
-                valid = match (&grade, &application.grade) {
-                    (Some(_), _) => format!(
-                        "评估等级有效期自{}至{}。",
-                        today.format("%Y年%m月%d日"),
-                        grades::valid_until(today).format("%Y年%m月%d日")
-                    ),
-                    (None, Some(_)) => {
-                        "该组织现已不在正常登记状态，不予认定评估等级。".to_owned()
-                    }
-                    (None, None) => String::new(),
-                },
-            ),
-            written_on: Some(today),
-            document_number: None,
-            subject_terms: vec!["社会组织".to_owned(), "评估等级".to_owned()],
-            attachments: Vec::new(),
-            subject: Some(("organisation", loaded.organisation.id.to_string())),
-            supersedes: None,
-            created_by: None,
-        },
+        notice_of_result(
+            loaded.campaign.year,
+            &loaded.organisation,
+            total,
+            application.grade.as_deref(),
+            grade.is_some(),
+            today,
+        ),
     )
     .await?;
     if let Some(grade) = &grade {

@@ -81,6 +81,15 @@ impl RubricContent {
         leaves
     }
 
+    /// A `leaves.<code>` error for every leaf `has` says is missing (an empty list: none is).
+    pub fn missing_leaves(&self, has: impl Fn(&str) -> bool, detail: &str) -> Vec<FieldError> {
+        self.leaves()
+            .into_iter()
+            .filter(|leaf| !has(&leaf.code))
+            .map(|leaf| FieldError::new(format!("leaves.{}", leaf.code), "required", detail))
+            .collect()
+    }
+
     /// The grade of a total (`None` below the lowest band).
     pub fn grade_of(&self, total: i64) -> Option<&str> {
         self.bands
