@@ -652,6 +652,8 @@ struct SheetRow {
     committee: String,
     value: String,
     flag: bool,
+    /// The assessors' reasons for scores below the maximum.
+    reasons: String,
 }
 
 fn sheet_rows(loaded: &super::Loaded, outcome: &Outcome) -> Vec<SheetRow> {
@@ -669,10 +671,29 @@ fn sheet_rows(loaded: &super::Loaded, outcome: &Outcome) -> Vec<SheetRow> {
         names
     };
     let decisions = panel::decisions_of(&loaded.application);
+    // In the order of the scores: by assessor.
+    let mut sheets: Vec<_> = loaded
+        .assignments
+        .iter()
+        .filter(|assignment| assignment.submitted_at.is_some())
+        .collect();
+    sheets.sort_by_key(|assignment| assignment.assessor_user_id.to_string());
+    let sheets: Vec<panel::ScoreSheet> = sheets.into_iter().map(panel::sheet_of).collect();
     outcome
         .leaves
         .iter()
         .map(|leaf| SheetRow {
+            reasons: sheets
+                .iter()
+                .enumerate()
+                .filter_map(|(index, sheet)| {
+                    sheet
+                        .get(&leaf.code)
+                        .filter(|score| !score.reason.is_empty())
+                        .map(|score| format!("专家{}：{}", index + 1, score.reason))
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
             name: names.get(&leaf.code).cloned().unwrap_or_default(),
             max: points(leaf.max),
             scores: leaf.scores.iter().map(|score| points(*score)).collect(),
@@ -711,6 +732,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
             "not_applicable",
             "disagreement",
             "value",
+            "reasons",
         ]
         .into_iter()
         .map(str::to_owned),
@@ -724,6 +746,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
         record.push(leaf.not_applicable.to_string());
         record.push(leaf.disagreement.to_string());
         record.push(row.value);
+        record.push(row.reasons);
         writer.write_record(&record).map_err(ApiError::internal)?;
     }
     for (label, value) in [
@@ -740,6 +763,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
             String::new(),
             String::new(),
             value,
+            String::new(),
         ]);
         writer.write_record(&record).map_err(ApiError::internal)?;
     }

@@ -15,6 +15,7 @@ pub use respond::{Page, respond};
 
 /// Adds the portal's routes, at the root of the site (and its 404 page for any other address).
 pub fn routes(route: Route) -> Route {
+    LazyLock::force(&STARTED_AT);
     route
         .at("/", get(pages::home_page))
         .at("/search", get(pages::search_page))
@@ -54,7 +55,8 @@ pub static STYLESHEET_URL: LazyLock<String> = LazyLock::new(|| {
     format!("/static/portal.{}.css", hex::encode(&digest[..6]))
 });
 
-/// When this process started: pages are never older than the templates that render them.
+/// When this process started (its routes were made): pages are never older than the templates
+/// that render them.
 pub static STARTED_AT: LazyLock<chrono::DateTime<chrono::Utc>> = LazyLock::new(chrono::Utc::now);
 
 /// The query's parameters; a name given twice keeps its first value.

@@ -842,6 +842,11 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
     let row = |code: &str| rows.iter().find(|row| row[0] == code).unwrap().clone();
     assert_eq!(row("3.4")[3..6], ["70.00", "30.00", "50.00"]);
     assert_eq!(row("3.4")[6], "50.00");
+    assert!(
+        row("3.4")[11].contains("专家2：材料不够完整"),
+        "{:?}",
+        row("3.4")
+    );
     assert_eq!(row("2.5")[10], "100.00");
     assert_eq!(row("total")[10], "902.00");
     assert_eq!(row("grade")[10], "5A");
