@@ -1081,6 +1081,29 @@ impl EvaluationApi {
         }))
     }
 
+    /// Takes a material off the application (while a draft).
+    #[oai(
+        path = "/evaluation-applications/:id/materials/:material_id",
+        method = "delete",
+        operation_id = "remove_evaluation_material"
+    )]
+    async fn remove_material(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        material_id: Path<Uuid>,
+    ) -> ApiResult<Json<MaterialList>> {
+        let principal = auth.principal(&self.state).await?;
+        applications::remove_material(&self.state, &principal, id.0, material_id.0).await?;
+        let items = applications::materials(&self.state, id.0).await?;
+        Ok(Json(MaterialList {
+            items: items
+                .into_iter()
+                .map(|(material, document)| material_response(material, &document))
+                .collect(),
+        }))
+    }
+
     /// A material's content.
     #[oai(
         path = "/evaluation-applications/:id/materials/:material_id/content",

@@ -410,6 +410,50 @@ pub async fn add_material(
     Ok(material)
 }
 
+/// Takes a material off a draft (its document stays with the organisation).
+pub async fn remove_material(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    material_id: Uuid,
+) -> Result<(), ApiError> {
+    let loaded = super::load(state, id).await?;
+    loaded.require_organisation_admin(principal)?;
+    require_draft(state, &loaded)?;
+    let now = state.clock.now();
+    let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+    super::lock_application(&transaction, id).await?;
+    let current = evaluation_application::Entity::find_by_id(id)
+        .one(&transaction)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if current.status != DRAFT {
+        return Err(ApiError::conflict(
+            "application_submitted",
+            None,
+            "the application has been submitted; it can no longer change",
+        ));
+    }
+    let removed = evaluation_material::Entity::delete_many()
+        .filter(evaluation_material::Column::Id.eq(material_id))
+        .filter(evaluation_material::Column::ApplicationId.eq(id))
+        .exec(&transaction)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Err(ApiError::not_found());
+    }
+    audit::record(
+        &transaction,
+        AuditEvent::new(now, "evaluation_application", id, "remove_material")
+            .actor(principal.user_id)
+            .tenant(loaded.campaign.tenant_id)
+            .data(serde_json::json!({ "material_id": material_id })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
 fn owned_by(document: &document::Model, organisation_id: Uuid) -> bool {
     document.owner_type == "organisation" && document.owner_id == organisation_id.to_string()
 }
@@ -489,6 +533,24 @@ pub async fn submit(
     );
     if !missing.is_empty() {
         return Err(ApiError::validation(missing));
+    }
+    // Still eligible: listed abnormal, deregistered or revoked since applying, it may not go on.
+    match OrgStatus::parse(&loaded.organisation.status) {
+        Some(OrgStatus::Registered) => {}
+        Some(OrgStatus::Abnormal) => {
+            return Err(ApiError::field(
+                "organisation_id",
+                "abnormal",
+                "the organisation is on the abnormal-activity list",
+            ));
+        }
+        _ => {
+            return Err(ApiError::field(
+                "organisation_id",
+                "not_registered",
+                "the organisation is deregistered or its registration revoked",
+            ));
+        }
     }
     let now = state.clock.now();
     let model = evaluation_application::Model {

@@ -369,6 +369,25 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         .await;
     assert_eq!(material.status, StatusCode::CREATED, "{}", material.text);
     let material_id = material.body["id"].as_str().unwrap().to_owned();
+    // A material given twice by mistake is taken off again.
+    let twice = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{first_application}/materials"),
+            Some(&first_admin),
+            json!({ "leaf_code": "2.3", "document_id": upload.body["id"] }),
+        )
+        .await;
+    let removed = app
+        .delete(
+            &format!(
+                "/api/v1/evaluation-applications/{first_application}/materials/{}",
+                twice.body["id"].as_str().unwrap()
+            ),
+            Some(&first_admin),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    assert_eq!(removed.body["items"].as_array().unwrap().len(), 1);
     let out_of_range = put(
         app,
         &format!("/api/v1/evaluation-applications/{first_application}/self-assessment"),
@@ -399,6 +418,32 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
     )
     .await;
     assert_eq!(assessed.status, StatusCode::OK, "{}", assessed.text);
+    // Listed abnormal since applying, it may not submit until it is delisted.
+    let listed = app
+        .post(
+            &format!("/api/v1/organisations/{first}/abnormal"),
+            Some(&admin),
+            json!({ "reason": "未按规定报送年度工作报告" }),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let abnormal = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{first_application}/submit"),
+            Some(&first_admin),
+            json!({}),
+        )
+        .await;
+    abnormal.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(abnormal.text.contains("\"abnormal\""), "{}", abnormal.text);
+    let delisted = app
+        .post(
+            &format!("/api/v1/organisations/{first}/abnormal/remove"),
+            Some(&admin),
+            json!({ "reason": "已补报年度工作报告" }),
+        )
+        .await;
+    assert_eq!(delisted.status, StatusCode::OK, "{}", delisted.text);
     let submitted = app
         .post(
             &format!("/api/v1/evaluation-applications/{first_application}/submit"),
