@@ -34,6 +34,10 @@ pub enum EvaluationEmailJob {
     ReviewOutcome {
         application_id: Uuid,
     },
+    /// To the registry: a review requested in publicity still waits for its outcome.
+    ReviewPending {
+        application_id: Uuid,
+    },
 }
 
 impl Job for EvaluationEmailJob {
@@ -195,6 +199,40 @@ pub async fn send(state: &AppState, job_id: Uuid, job: EvaluationEmailJob) -> an
                     "{base}/api/v1/evaluation-applications/{}/objections",
                     objection.application_id
                 ),
+            )
+        }
+        EvaluationEmailJob::ReviewPending { application_id } => {
+            let Some(application) = evaluation_application::Entity::find_by_id(application_id)
+                .one(&state.db)
+                .await?
+            else {
+                return Ok(());
+            };
+            if application.reviewed_at.is_some() {
+                return Ok(());
+            }
+            let recipients = addresses_of(
+                state,
+                grant::Entity::find()
+                    .filter(grant::Column::TenantId.eq(application.tenant_id))
+                    .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
+                    .all(&state.db)
+                    .await?,
+            )
+            .await?;
+            (
+                application_id,
+                recipients,
+                ("评估复核待处理", "Evaluation review waiting"),
+                vec![format!(
+                    "公示期已结束，该组织申请的复核尚未记录结果，评估结果因此未能确定。复核理由：{}",
+                    application.review_reason.clone().unwrap_or_default()
+                )],
+                vec![format!(
+                    "The publicity period has ended, but the review the organisation asked for has no outcome yet, so the result cannot become final. Grounds: {}",
+                    application.review_reason.clone().unwrap_or_default()
+                )],
+                format!("{base}/api/v1/evaluation-applications/{application_id}/review"),
             )
         }
         EvaluationEmailJob::ReviewOutcome { application_id } => {

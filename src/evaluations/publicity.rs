@@ -28,6 +28,9 @@ use crate::{
     types::required_text,
 };
 
+/// Days between reminders of a review that waits for its outcome.
+const REVIEW_REMINDER_DAYS: i64 = 7;
+
 /// Objections one address may file in an hour.
 const OBJECTIONS_PER_HOUR: i32 = 5;
 
@@ -543,10 +546,32 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
     let now = state.clock.now();
     let pending_review =
         application.review_requested_at.is_some() && application.reviewed_at.is_none();
-    if application.status != PUBLICITY
-        || application.publicity_ends_at.is_none_or(|end| end > now)
-        || pending_review
+    if application.status != PUBLICITY || application.publicity_ends_at.is_none_or(|end| end > now)
     {
+        return Ok(());
+    }
+    if pending_review {
+        // The result waits for the review's outcome; the registry is reminded every week until
+        // it records one (which finalises at once).
+        let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;
+        jobs::queue::enqueue(
+            &transaction,
+            now,
+            &EvaluationEmailJob::ReviewPending {
+                application_id: application.id,
+            },
+            state.config.job_max_attempts,
+        )
+        .await?;
+        jobs::queue::enqueue_at(
+            &transaction,
+            now,
+            now + Duration::days(REVIEW_REMINDER_DAYS),
+            &job,
+            state.config.job_max_attempts,
+        )
+        .await?;
+        transaction.commit().await?;
         return Ok(());
     }
     let total = application.total.unwrap_or(0);

@@ -952,6 +952,15 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         )
         .await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.text);
+    // The second organisation asks for a review, which the registry leaves waiting.
+    let asked = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{second_application}/review-request"),
+            Some(&second_admin),
+            json!({ "reason": "志愿者人数统计有误" }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text);
 
     // Nothing is final during publicity; after it, a job makes both results final.
     app.run_jobs().await;
@@ -974,6 +983,19 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         .parse()
         .unwrap();
     assert_eq!(until, awarded + chrono::Months::new(60) - Duration::days(1));
+    // A review without an outcome holds the result back (and the registry is reminded);
+    // recorded after the period, the result is final at once.
+    assert!(grades(app, &second).await["current"].is_null());
+    let kept = app
+        .post(
+            &format!("/api/v1/evaluation-applications/{second_application}/review"),
+            Some(&admin),
+            json!({ "outcome": "经复核，志愿者人数统计无误，维持原评估结果" }),
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.text);
+    assert_eq!(kept.body["grade"], "4A");
+    app.run_jobs().await;
     assert_eq!(grades(app, &second).await["current"]["grade"], "4A");
     let finished = app
         .get(
@@ -1039,6 +1061,7 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         "评估任务",
         "评估结果公示",
         "收到评估结果异议",
+        "评估复核待处理",
         "评估复核结果",
         "评估结果：",
     ] {
