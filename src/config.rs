@@ -92,6 +92,9 @@ pub struct Config {
     /// `kill -9`) right after the search tailer commits changes to the index and before it
     /// moves its cursor.
     pub crash_after_index_commit: bool,
+    /// `SOCORG_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client
+    /// (addresses or networks, comma-separated); rate limits count that client.
+    pub trusted_proxies: crate::ratelimit::TrustedProxies,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -120,6 +123,7 @@ impl Default for Config {
             job_max_attempts: 8,
             worker_in_serve: true,
             crash_after_index_commit: false,
+            trusted_proxies: crate::ratelimit::TrustedProxies::default(),
             password_cost: PasswordCost::Production,
         }
     }
@@ -239,6 +243,26 @@ mod tests {
                     .starts_with("sqlite://elsewhere/socorg.db")
             );
             assert_eq!(config.public_url(), "http://127.0.0.1:9000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's test jail returns its own error type"
+    )]
+    fn trusted_proxies_come_from_the_environment_and_bad_ones_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOCORG_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8");
+            let config = Config::load(Overrides::default()).map_err(|error| *error)?;
+            assert_eq!(
+                config.trusted_proxies.to_string(),
+                "127.0.0.1/32,10.0.0.0/8"
+            );
+            jail.set_env("SOCORG_TRUSTED_PROXIES", "10.0.0.0/40");
+            let refused = Config::load(Overrides::default()).unwrap_err();
+            assert!(refused.to_string().contains("prefix"), "{refused}");
             Ok(())
         });
     }

@@ -1,6 +1,5 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use poem::web::RemoteAddr;
 use poem_openapi::{ApiResponse, OpenApi, Tags, payload::Json};
 
 use super::{
@@ -45,10 +44,15 @@ impl AuthApi {
     async fn login(
         &self,
         body: JsonBody<LoginRequest>,
-        remote: &RemoteAddr,
+        http: &poem::Request,
     ) -> ApiResult<Json<LoginResponse>> {
         let request = body.0;
-        let client = remote.as_socket_addr().map(|address| address.ip());
+        let client = self.state.config.trusted_proxies.client(
+            http.remote_addr()
+                .as_socket_addr()
+                .map(|address| address.ip()),
+            http.headers(),
+        );
         let issued = service::login(&self.state, &request.email, request.password, client).await?;
         Ok(Json(LoginResponse {
             token: issued.token,

@@ -9,7 +9,6 @@ use entities::{
     evaluation_application, evaluation_assignment, evaluation_campaign, evaluation_material,
     evaluation_objection, organisation_grade,
 };
-use poem::web::RemoteAddr;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, Tags,
     param::{Path, Query},
@@ -1275,12 +1274,11 @@ impl EvaluationApi {
     )]
     async fn object(
         &self,
-        remote: &RemoteAddr,
+        request: &poem::Request,
         id: Path<Uuid>,
         body: JsonBody<ObjectionRequest>,
     ) -> ApiResult<EvaluationCreated<ObjectionReceipt>> {
-        let client =
-            crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+        let client = crate::ratelimit::client_of(&self.state, request);
         let request = body.0;
         let objection = publicity::object(
             &self.state,

@@ -9,7 +9,7 @@ use entities::{disclosure, organisation, tenant};
 use poem::{
     Request, Response, handler,
     http::StatusCode,
-    web::{Data, Path, RemoteAddr},
+    web::{Data, Path},
 };
 use search_index::{Kind, SearchQuery, Sort};
 use uuid::Uuid;
@@ -674,14 +674,10 @@ fn facet_parameter(facet: &str) -> &str {
 }
 
 #[handler]
-pub async fn search_page(
-    request: &Request,
-    remote: &RemoteAddr,
-    Data(state): Data<&AppState>,
-) -> Response {
+pub async fn search_page(request: &Request, Data(state): Data<&AppState>) -> Response {
     let ctx = PageCtx::from_request(request);
     let params = SearchParams::from_request(request);
-    if let Err(error) = search_api::check_anonymous_limit(state, remote) {
+    if let Err(error) = search_api::check_anonymous_limit(state, request) {
         return failure(request, &ctx, &error);
     }
     let page = params.page.clamp(1, search_index::MAX_OFFSET / PER_PAGE);
@@ -1263,7 +1259,6 @@ async fn open_for_objections(state: &AppState, disclosure: Uuid) -> Option<Uuid>
 #[handler]
 pub async fn objection_post(
     request: &Request,
-    remote: &RemoteAddr,
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
     body: poem::Body,
@@ -1285,7 +1280,7 @@ pub async fn objection_post(
             .or_insert_with(|| value.into_owned());
     }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let client = crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+    let client = crate::ratelimit::client_of(state, request);
     match crate::evaluations::publicity::object(
         state,
         &client,

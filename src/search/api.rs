@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem::web::RemoteAddr;
 use poem_openapi::{Enum, Object, OpenApi, Tags, param::Query, payload::Json};
 use search_index::{Kind, SearchQuery, SearchResults, Sort};
 
@@ -84,7 +83,7 @@ impl SearchApi {
     async fn search(
         &self,
         auth: OptionalBearerAuth,
-        remote: &RemoteAddr,
+        request: &poem::Request,
         q: Query<Option<String>>,
         kind: Query<Option<KindParam>>,
         tenant: Query<Option<String>>,
@@ -103,7 +102,7 @@ impl SearchApi {
     ) -> ApiResult<Json<SearchResponse>> {
         let principal = auth.principal(&self.state).await?;
         if principal.is_none() {
-            check_anonymous_limit(&self.state, remote)?;
+            check_anonymous_limit(&self.state, request)?;
         }
         let page = PageRequest::parse(limit.0.or(Some(20)), cursor.0)?;
         let offset = page.after_as::<usize>()?.unwrap_or(0);
@@ -166,8 +165,8 @@ impl SearchApi {
 
 /// Counts an anonymous search against its address's allowance (the API and the portal's search
 /// page share it); `429` with `Retry-After` beyond it.
-pub fn check_anonymous_limit(state: &AppState, remote: &RemoteAddr) -> ApiResult<()> {
-    let address = crate::ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+pub fn check_anonymous_limit(state: &AppState, request: &poem::Request) -> ApiResult<()> {
+    let address = crate::ratelimit::client_of(state, request);
     match state.read_limits.hit(
         &format!("search:{address}"),
         ANONYMOUS_PER_MINUTE,

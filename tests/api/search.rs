@@ -709,3 +709,40 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
         "the commit during the rebuild was applied"
     );
 }
+
+/// Anonymous searches from `forwarded_for` until the first `429`; how many were answered.
+async fn answered_before_limit(app: &TestApp, forwarded_for: &str) -> usize {
+    for answered in 0..200 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/search?q=%E7%A6%8F%E7%94%B0&limit=1"))
+            .header("x-forwarded-for", forwarded_for)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            return answered;
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    200
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
+    // Behind our proxy (the tests' 127.0.0.1), the forwarded client counts.
+    let proxied = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.trusted_proxies = socorg::ratelimit::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    assert_eq!(answered_before_limit(&proxied, "203.0.113.1").await, 120);
+    assert_eq!(
+        answered_before_limit(&proxied, "198.51.100.99, 203.0.113.2").await,
+        120,
+        "another client, whatever it claims further left"
+    );
+    // Without a trusted proxy the header is anyone's word: one peer, one allowance.
+    let direct = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(answered_before_limit(&direct, "203.0.113.1").await, 120);
+    assert_eq!(answered_before_limit(&direct, "203.0.113.2").await, 0);
+}

@@ -1,6 +1,5 @@
 //! `/api/v1/tenants/{slug}/organisations/import` and `/api/v1/organisations/export`.
 
-use poem::web::RemoteAddr;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, Tags,
     param::{Path, Query},
@@ -220,12 +219,11 @@ impl BulkApi {
         status: Query<Option<OrgStatus>>,
         #[oai(name = "type")] org_type: Query<Option<OrgType>>,
         service_area: Query<Option<String>>,
-        remote: &RemoteAddr,
+        request: &poem::Request,
     ) -> ApiResult<RegisterFile> {
         if auth.principal(&self.state).await?.is_none() {
             // The whole register is a large answer: anonymous downloads are limited per address.
-            let address =
-                ratelimit::client_key(remote.as_socket_addr().map(|address| address.ip()));
+            let address = ratelimit::client_of(&self.state, request);
             if let Some(retry_after) = ratelimit::hit(
                 &self.state.db,
                 &format!("export:{address}"),

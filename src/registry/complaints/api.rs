@@ -3,10 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::complaint;
-use poem::{
-    FromRequest, Request, RequestBody,
-    web::{Multipart, RemoteAddr},
-};
+use poem::{FromRequest, Request, RequestBody, web::Multipart};
 use poem_openapi::{
     ApiRequest, ApiResponse, Enum, Object, OpenApi, Tags, impl_apirequest_for_payload,
     param::{Path, Query},
@@ -265,10 +262,16 @@ impl ComplaintApi {
         auth: OptionalBearerAuth,
         id: Path<String>,
         body: FileComplaintBody,
-        remote: &RemoteAddr,
+        request: &poem::Request,
     ) -> ApiResult<FiledResponse> {
         auth.principal(&self.state).await?;
-        let client = remote.as_socket_addr().map(|address| address.ip());
+        let client = self.state.config.trusted_proxies.client(
+            request
+                .remote_addr()
+                .as_socket_addr()
+                .map(|address| address.ip()),
+            request.headers(),
+        );
         let (organisation, address) = service::admit_reporter(&self.state, &id.0, client).await?;
         let (text, contact, attachments) = match body {
             FileComplaintBody::Json(json) => (Some(json.0.text), json.0.contact, Vec::new()),
