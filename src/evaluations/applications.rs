@@ -208,7 +208,8 @@ pub async fn apply(
 }
 
 /// Saves an application after a change made while it is a draft, refusing a concurrent one.
-async fn save(
+/// Saves an application one version on, refusing it when another change came first.
+pub(crate) async fn save(
     db: &impl ConnectionTrait,
     model: evaluation_application::Model,
     expected_version: i32,

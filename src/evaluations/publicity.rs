@@ -6,14 +6,13 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::{evaluation_application, evaluation_objection};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    FINAL, Loaded, PUBLICITY, SUBMITTED, email::EvaluationEmailJob, grades, panel, points,
+    FINAL, Loaded, PUBLICITY, SUBMITTED, applications::save, email::EvaluationEmailJob, grades,
+    panel, points,
 };
 use crate::{
     audit::{self, AuditEvent},
@@ -222,7 +221,7 @@ pub async fn publish(
         version: loaded.application.version + 1,
         ..loaded.application.clone()
     };
-    save(&transaction, &model, loaded.application.version).await?;
+    save(&transaction, model.clone(), loaded.application.version).await?;
     jobs::queue::enqueue_at(
         &transaction,
         now,
@@ -253,25 +252,18 @@ pub async fn publish(
     Ok(model)
 }
 
-async fn save(
-    db: &impl sea_orm::ConnectionTrait,
-    model: &evaluation_application::Model,
-    expected_version: i32,
-) -> Result<(), ApiError> {
-    let result = evaluation_application::Entity::update_many()
-        .set(model.clone().into_active_model().reset_all())
-        .filter(evaluation_application::Column::Id.eq(model.id))
-        .filter(evaluation_application::Column::Version.eq(expected_version))
-        .exec(db)
+/// The application whose preliminary result `disclosure` publishes, while it takes objections.
+pub async fn open_to_objections(
+    state: &AppState,
+    disclosure: Uuid,
+) -> Result<Option<Uuid>, ApiError> {
+    let application = evaluation_application::Entity::find()
+        .filter(evaluation_application::Column::PreliminaryDisclosureId.eq(disclosure))
+        .one(&state.db)
         .await?;
-    if result.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "edit_conflict",
-            None,
-            "the application changed meanwhile; try again",
-        ));
-    }
-    Ok(())
+    Ok(application
+        .filter(|application| in_publicity(application, state.clock.now()))
+        .map(|application| application.id))
 }
 
 fn in_publicity(application: &evaluation_application::Model, now: DateTime<Utc>) -> bool {
@@ -501,7 +493,7 @@ pub async fn record_review(
         version: loaded.application.version + 1,
         ..loaded.application.clone()
     };
-    save(&transaction, &model, loaded.application.version).await?;
+    save(&transaction, model.clone(), loaded.application.version).await?;
     jobs::queue::enqueue(
         &transaction,
         now,
@@ -631,8 +623,8 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         version: application.version + 1,
         ..application.clone()
     };
-    match save(&transaction, &model, application.version).await {
-        Ok(()) => {}
+    match save(&transaction, model.clone(), application.version).await {
+        Ok(_) => {}
         // Changed meanwhile (a second run, or a review recorded): the later state decides.
         Err(error) if error.code() == "edit_conflict" => return Ok(()),
         Err(error) => anyhow::bail!("saving the final result: {error:?}"),

@@ -133,8 +133,13 @@ async fn html_not_found<E: Endpoint>(endpoint: Arc<E>, request: Request) -> poem
             .await
             .map(IntoResponse::into_response);
     }
+    // What the 404 page reads of the request: its address, the reader's cookies, encodings.
     let mut copy = Request::builder().uri(request.uri().clone()).finish();
-    *copy.headers_mut() = request.headers().clone();
+    for name in [header::COOKIE, header::ACCEPT_ENCODING] {
+        for value in request.headers().get_all(&name) {
+            copy.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     match endpoint.call(request).await {
         Err(error) if error.status() == StatusCode::NOT_FOUND => {
             Ok(crate::portal::not_found(&copy))

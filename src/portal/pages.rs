@@ -1242,17 +1242,10 @@ async fn disclosure_view(
 
 /// The application whose preliminary result this notice publishes, while objections are open.
 async fn open_for_objections(state: &AppState, disclosure: Uuid) -> Option<Uuid> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let application = entities::evaluation_application::Entity::find()
-        .filter(entities::evaluation_application::Column::PreliminaryDisclosureId.eq(disclosure))
-        .one(&state.db)
+    crate::evaluations::publicity::open_to_objections(state, disclosure)
         .await
-        .ok()??;
-    let open = application.status == crate::evaluations::PUBLICITY
-        && application
-            .publicity_ends_at
-            .is_some_and(|end| state.clock.now() < end);
-    open.then_some(application.id)
+        .ok()
+        .flatten()
 }
 
 /// An objection to a result in publicity, filed from its notice (no script, no account).
