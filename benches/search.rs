@@ -203,13 +203,34 @@ async fn main() {
     index.commit().unwrap();
     let elapsed = started.elapsed();
     let peak = peak_rss_mib();
-    index.settle().unwrap();
+    let written = index.segments();
     println!(
-        "tantivy build: {:.1} s, {:.0} documents/s, index {:.1} MiB, peak memory {:.0} MiB\n",
+        "tantivy build: {:.1} s, {:.0} documents/s, {written} segments, peak memory {:.0} MiB\n",
         elapsed.as_secs_f64(),
         samples.len() as f64 / elapsed.as_secs_f64(),
-        folder_size(folder.path()) as f64 / 1024.0 / 1024.0,
         peak
+    );
+    // Background merges finish, then the segments are merged into one, as the server does
+    // after a rebuild (`SOCORG_BENCH_SEGMENTS=keep`: queried as the merge policy left them).
+    let started = Instant::now();
+    index.settle().unwrap();
+    if std::env::var("SOCORG_BENCH_SEGMENTS").is_ok_and(|keep| keep == "keep") {
+        println!(
+            "background merges: {:.1} s; queried as left, in {} segments\n",
+            started.elapsed().as_secs_f64(),
+            index.segments()
+        );
+    } else {
+        index.compact().unwrap();
+        println!(
+            "background merges and compaction: {:.1} s; queried in {} segment(s)\n",
+            started.elapsed().as_secs_f64(),
+            index.segments()
+        );
+    }
+    println!(
+        "index size: {:.1} MiB\n",
+        folder_size(folder.path()) as f64 / 1024.0 / 1024.0
     );
     let only_tantivy = std::env::var("SOCORG_BENCH_ONLY").is_ok_and(|only| only == "tantivy");
     let search = |query: &str, without_facets: bool| {

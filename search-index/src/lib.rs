@@ -6,6 +6,7 @@
 
 pub mod analysis;
 mod facets;
+mod kinds;
 mod pinyin;
 mod query;
 pub mod schema;
@@ -230,9 +231,41 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one and shows the result. A query visits each segment, so
+    /// after a rebuild (which leaves about one segment per writer flush) this saves most of a
+    /// query's fixed cost; later changes add small segments, which the merge policy keeps few.
+    /// Changes made meanwhile are kept: the merge applies the deletes that happened during it.
+    pub fn compact(&self) -> Result<(), SearchError> {
+        let merging = {
+            let mut guard = self
+                .writer
+                .lock()
+                .map_err(|_| SearchError::WriterUnavailable)?;
+            // Merges the policy started would hold some of the segments.
+            if let Some(writer) = guard.take() {
+                writer.wait_merging_threads()?;
+            }
+            let mut writer = self.index.writer(WRITER_MEMORY)?;
+            let segments = self.index.searchable_segment_ids()?;
+            let merging = (segments.len() > 1).then(|| writer.merge(&segments));
+            *guard = Some(writer);
+            merging
+        };
+        if let Some(merging) = merging {
+            merging.wait()?;
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
     /// How many documents are searchable.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// How many segments the searchable index has (each query visits every one).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -14,12 +14,12 @@ use tantivy::{
         TermQuery,
     },
     schema::{Field, IndexRecordOption, Value},
-    snippet::SnippetGenerator,
 };
 
 use crate::{
     Kind, SearchError, SearchIndex, analysis,
     facets::{FACETS, FacetCollector, Facets},
+    kinds::Kinds,
 };
 
 /// How deep paging goes; narrow the query to see further.
@@ -264,13 +264,6 @@ impl SearchIndex {
             1 => matching.pop().map(|(_, query)| query)?,
             _ => Box::new(BooleanQuery::new(matching)),
         };
-        ranking.push((
-            Occur::Should,
-            constant(
-                term(fields.kind, Kind::Organisation.as_str()),
-                tier::ORGANISATION,
-            ),
-        ));
         let mut clauses = vec![(Occur::Must, matching)];
         clauses.extend(ranking);
         Some(Box::new(BooleanQuery::new(clauses)))
@@ -320,31 +313,25 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(any))
     }
 
-    /// The words to highlight in the description: every word of every term and its synonyms.
-    fn snippet_query(&self, text: &str) -> Option<BooleanQuery> {
+    /// What to mark in the description: every term as typed and as its synonyms, and the
+    /// words of each (folded, as the text they are looked for in).
+    fn highlights(&self, text: &str) -> Vec<String> {
         let folded: String = analysis::fold(text.trim())
             .chars()
             .take(MAX_QUERY_CHARS)
             .collect();
-        let mut words: Vec<String> = Vec::new();
+        let mut marked: Vec<String> = Vec::new();
         for term in folded.split_whitespace() {
             for variant in variants(term) {
-                for word in analysis::words(&self.index, &variant) {
-                    if !words.contains(&word) {
-                        words.push(word);
+                let words = analysis::words(&self.index, &variant);
+                for word in std::iter::once(variant).chain(words) {
+                    if word.chars().any(char::is_alphanumeric) && !marked.contains(&word) {
+                        marked.push(word);
                     }
                 }
             }
         }
-        if words.is_empty() {
-            return None;
-        }
-        Some(BooleanQuery::new(
-            words
-                .iter()
-                .map(|word| (Occur::Should, term(self.fields.body, word)))
-                .collect(),
-        ))
+        marked
     }
 
     fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
@@ -352,14 +339,7 @@ impl SearchIndex {
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Filters decide, never score.
         let zero = |query: Box<dyn Query>| -> Box<dyn Query> { constant(query, 0.0) };
-        if !query.kinds.is_empty() {
-            let kinds = query
-                .kinds
-                .iter()
-                .map(|kind| (Occur::Should, term(fields.kind, kind.as_str())))
-                .collect();
-            filters.push((Occur::Must, zero(Box::new(BooleanQuery::new(kinds)))));
-        }
+        // The kinds are checked by `Kinds`, around the whole query.
         for (field, value) in [
             (fields.tenant_path, &query.tenant),
             (fields.org_type, &query.org_type),
@@ -406,7 +386,14 @@ impl SearchIndex {
             ),
         )];
         clauses.extend(self.filters(query));
-        let full = BooleanQuery::new(clauses);
+        // Listing everything (no text), organisations get no bonus: ties keep their order.
+        let full = Kinds::new(
+            Box::new(BooleanQuery::new(clauses)),
+            &query.kinds,
+            text_query
+                .is_some()
+                .then_some((Kind::Organisation, tier::ORGANISATION)),
+        );
         let limit = query.limit.clamp(1, 200);
         // One pass over the matches: the page, the count and the facets together.
         let aggregations = if query.without_facets {
@@ -469,18 +456,11 @@ impl SearchIndex {
                 (addresses, total, aggregated)
             }
         };
-        let snippets = match self.snippet_query(&query.text) {
-            Some(words) if !addresses.is_empty() => Some(SnippetGenerator::create(
-                &searcher,
-                &words,
-                self.fields.body,
-            )?),
-            _ => None,
-        };
+        let highlights = self.highlights(&query.text);
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&document, score, snippets.as_ref()));
+            hits.push(self.hit(&document, score, &highlights));
         }
         let mut facets = aggregated.unwrap_or_default();
         if let ([kind], Some(counts)) = (query.kinds.as_slice(), facets.get_mut("kind"))
@@ -495,12 +475,7 @@ impl SearchIndex {
         })
     }
 
-    fn hit(
-        &self,
-        document: &TantivyDocument,
-        score: f32,
-        snippets: Option<&SnippetGenerator>,
-    ) -> Hit {
+    fn hit(&self, document: &TantivyDocument, score: f32, highlights: &[String]) -> Hit {
         let text = |field: Field| {
             document
                 .get_first(field)
@@ -509,10 +484,10 @@ impl SearchIndex {
                 .to_owned()
         };
         let body = text(self.fields.display_body);
-        let snippet = snippets
-            .map(|generator| snippet_html(&body, generator))
-            .filter(|snippet| !snippet.is_empty())
-            .unwrap_or_else(|| escape(&body.chars().take(120).collect::<String>()));
+        let mut snippet = snippet_html(&body, highlights);
+        if snippet.is_empty() {
+            snippet = escape(&body.chars().take(120).collect::<String>());
+        }
         let uscc = text(self.fields.uscc);
         Hit {
             kind: text(self.fields.kind),
@@ -527,36 +502,38 @@ impl SearchIndex {
     }
 }
 
-/// The best fragment of the description as written, the matching words in `<b>`. Matches are
-/// found in the folded text; folding keeps one character for each, so the same characters are
-/// marked in the original.
-fn snippet_html(original: &str, generator: &SnippetGenerator) -> String {
+/// The longest snippet, in characters.
+const SNIPPET_CHARS: usize = 150;
+
+/// Characters shown before the first mark of a snippet cut from a longer text.
+const SNIPPET_LEAD: usize = 20;
+
+/// The best fragment of the description as written, what the query looked for in `<b>`: the
+/// window of `SNIPPET_CHARS` that holds the most marks (the whole text when it is shorter).
+/// Matches are found in the folded text; folding keeps one character for each, so the same
+/// characters are marked in the original. Empty when nothing is marked.
+fn snippet_html(original: &str, highlights: &[String]) -> String {
     let folded = analysis::fold(original);
-    let snippet = generator.snippet(&folded);
-    if snippet.is_empty() {
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    for word in highlights {
+        let latin = word
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric());
+        for (start, found) in folded.match_indices(word.as_str()) {
+            let mut end = start + found.len();
+            // A stemmed word is marked to the end of the word it begins ("servic" in "services").
+            if latin {
+                end += folded[end..]
+                    .find(|character: char| !character.is_ascii_alphanumeric())
+                    .unwrap_or(folded.len() - end);
+            }
+            marks.push((start, end));
+        }
+    }
+    if marks.is_empty() {
         return String::new();
     }
-    let starts = |text: &str| -> Vec<usize> {
-        text.char_indices()
-            .map(|(offset, _)| offset)
-            .chain([text.len()])
-            .collect()
-    };
-    let (folded_starts, original_starts) = (starts(&folded), starts(original));
-    let to_original = |byte: usize| {
-        let index = folded_starts.partition_point(|start| *start < byte);
-        original_starts
-            .get(index)
-            .copied()
-            .unwrap_or(original.len())
-    };
-    let fragment = snippet.fragment_range();
-    // Words of jieba's search mode overlap and come in any order: sorted and merged here.
-    let mut marks: Vec<(usize, usize)> = snippet
-        .highlighted()
-        .iter()
-        .map(|range| (fragment.start + range.start, fragment.start + range.end))
-        .collect();
+    // Words overlap each other and the terms they come from: sorted and merged here.
     marks.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(marks.len());
     for (start, end) in marks {
@@ -565,18 +542,60 @@ fn snippet_html(original: &str, generator: &SnippetGenerator) -> String {
             _ => merged.push((start, end)),
         }
     }
+    // Byte offsets of each character, in the folded text and in the original.
+    let starts = |text: &str| -> Vec<usize> {
+        text.char_indices()
+            .map(|(offset, _)| offset)
+            .chain([text.len()])
+            .collect()
+    };
+    let (folded_starts, original_starts) = (starts(&folded), starts(original));
+    let character_at = |byte: usize| folded_starts.partition_point(|start| *start < byte);
+    let to_original = |byte: usize| {
+        original_starts
+            .get(character_at(byte))
+            .copied()
+            .unwrap_or(original.len())
+    };
+    let characters = folded_starts.len() - 1;
+    let (from, to) = if characters <= SNIPPET_CHARS {
+        (0, characters)
+    } else {
+        // Of the windows starting a little before a mark, the first that holds the most marks.
+        // Marks are sorted and apart, so their starts and their ends are both in order.
+        let mark_starts: Vec<usize> = merged
+            .iter()
+            .map(|(start, _)| character_at(*start))
+            .collect();
+        let mark_ends: Vec<usize> = merged.iter().map(|(_, end)| character_at(*end)).collect();
+        let mut best = (0, 0);
+        for start in &mark_starts {
+            let from = start
+                .saturating_sub(SNIPPET_LEAD)
+                .min(characters - SNIPPET_CHARS);
+            let first = mark_starts.partition_point(|start| *start < from);
+            let past = mark_ends.partition_point(|end| *end <= from + SNIPPET_CHARS);
+            let held = past.saturating_sub(first);
+            if held > best.1 {
+                best = (from, held);
+            }
+        }
+        (best.0, best.0 + SNIPPET_CHARS)
+    };
+    let (from, to) = (folded_starts[from], folded_starts[to]);
     let mut html = String::new();
-    let mut at = fragment.start;
+    let mut at = from;
     for (start, end) in merged {
+        if start < from || end > to {
+            continue;
+        }
         html.push_str(&escape(&original[to_original(at)..to_original(start)]));
         html.push_str("<b>");
         html.push_str(&escape(&original[to_original(start)..to_original(end)]));
         html.push_str("</b>");
         at = end;
     }
-    html.push_str(&escape(
-        &original[to_original(at)..to_original(fragment.end)],
-    ));
+    html.push_str(&escape(&original[to_original(at)..to_original(to)]));
     html
 }
 
