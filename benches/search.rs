@@ -244,18 +244,39 @@ async fn main() {
             })
             .unwrap()
     };
+    // `SOCORG_BENCH_PROFILE=<query>`: that query alone, many times over (to profile it).
+    if let Ok(query) = std::env::var("SOCORG_BENCH_PROFILE") {
+        let started = Instant::now();
+        let mut total = 0;
+        for _ in 0..2_000 {
+            total = search(&query, false).total;
+        }
+        println!(
+            "\"{query}\": {total} matches, {:.3} ms a query",
+            started.elapsed().as_secs_f64() / 2.0
+        );
+        return;
+    }
     // Every engine runs each query once unmeasured right before measuring it, so that none
     // pays for a cold cache.
     for (without_facets, engine) in [(false, "tantivy (socorg)"), (true, "tantivy, no facets")] {
         for class in &classes {
             let mut times = Vec::new();
             let mut recalls = Vec::new();
+            // The query whose fastest run was slowest, with its total.
+            let mut slowest = (Duration::ZERO, "", 0);
             for query in &class.queries {
                 let mut results = search(query, without_facets);
+                let mut fastest = Duration::MAX;
                 for _ in 0..repeat {
                     let started = Instant::now();
                     results = search(query, without_facets);
-                    times.push(started.elapsed());
+                    let elapsed = started.elapsed();
+                    fastest = fastest.min(elapsed);
+                    times.push(elapsed);
+                }
+                if fastest > slowest.0 {
+                    slowest = (fastest, query.as_str(), results.total);
                 }
                 let found: Vec<usize> = results
                     .hits
@@ -264,9 +285,17 @@ async fn main() {
                     .collect();
                 recalls.push(recall(&found, &truth(&samples, query)));
             }
+            println!(
+                "{engine}, {}: slowest query \"{}\" ({} matches), at best {:.2} ms",
+                class.name,
+                slowest.1,
+                slowest.2,
+                slowest.0.as_secs_f64() * 1000.0
+            );
             rows.push(summarise(engine, class.name, times, &recalls));
         }
     }
+    println!();
     if only_tantivy {
         report(&classes, &rows);
         return;

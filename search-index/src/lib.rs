@@ -5,6 +5,7 @@
 //! feeds documents in and asks questions.
 
 pub mod analysis;
+mod any;
 mod facets;
 mod kinds;
 mod pinyin;

@@ -18,6 +18,7 @@ use tantivy::{
 
 use crate::{
     Kind, SearchError, SearchIndex, analysis,
+    any::AnyOf,
     facets::{FACETS, FacetCollector, Facets},
     kinds::Kinds,
 };
@@ -274,7 +275,7 @@ impl SearchIndex {
     /// synonyms.
     fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
         let fields = &self.fields;
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut any: Vec<Box<dyn Query>> = Vec::new();
         for (rank, variant) in variants(text).iter().enumerate() {
             let weight = if rank == 0 { 1.0 } else { tier::VARIANT };
             let bigrams = analysis::covering_bigrams(variant);
@@ -286,31 +287,28 @@ impl SearchIndex {
                 tier::NAME_PHRASE
             };
             if let Some(query) = phrase(fields.title_bigrams, &bigrams) {
-                any.push((Occur::Should, constant(query, name_phrase * weight)));
+                any.push(constant(query, name_phrase * weight));
             }
             if let Some(query) = phrase(fields.body_bigrams, &bigrams) {
                 // A phrase's BM25 sums its terms': divided by their number.
                 let per_term = tier::BODY_PHRASE / bigrams.len() as f32;
-                any.push((Occur::Should, boosted(query, per_term * weight)));
+                any.push(boosted(query, per_term * weight));
             }
             if whole {
                 continue;
             }
             if let Some(query) = all_words(fields.title, &words) {
-                any.push((Occur::Should, constant(query, tier::NAME_WORDS * weight)));
+                any.push(constant(query, tier::NAME_WORDS * weight));
             }
             if let Some(query) = all_words(fields.body, &words) {
                 let per_word = tier::BODY_WORDS / words.len() as f32;
-                any.push((Occur::Should, boosted(query, per_word * weight)));
+                any.push(boosted(query, per_word * weight));
             }
         }
         if is_latin_word(text) {
-            any.push((
-                Occur::Should,
-                constant(term(fields.name_pinyin, text), tier::NAME_WORDS),
-            ));
+            any.push(constant(term(fields.name_pinyin, text), tier::NAME_WORDS));
         }
-        Box::new(BooleanQuery::new(any))
+        Box::new(AnyOf::new(any))
     }
 
     /// What to mark in the description: every term as typed and as its synonyms, and the
@@ -509,7 +507,8 @@ const SNIPPET_CHARS: usize = 150;
 const SNIPPET_LEAD: usize = 20;
 
 /// The best fragment of the description as written, what the query looked for in `<b>`: the
-/// window of `SNIPPET_CHARS` that holds the most marks (the whole text when it is shorter).
+/// window of `SNIPPET_CHARS` that marks the most characters (the whole text when it is
+/// shorter).
 /// Matches are found in the folded text; folding keeps one character for each, so the same
 /// characters are marked in the original. Empty when nothing is marked.
 fn snippet_html(original: &str, highlights: &[String]) -> String {
@@ -561,13 +560,18 @@ fn snippet_html(original: &str, highlights: &[String]) -> String {
     let (from, to) = if characters <= SNIPPET_CHARS {
         (0, characters)
     } else {
-        // Of the windows starting a little before a mark, the first that holds the most marks.
-        // Marks are sorted and apart, so their starts and their ends are both in order.
+        // Of the windows starting a little before a mark, the first that marks the most
+        // characters. Marks are sorted and apart, so their starts and their ends are both in
+        // order.
         let mark_starts: Vec<usize> = merged
             .iter()
             .map(|(start, _)| character_at(*start))
             .collect();
         let mark_ends: Vec<usize> = merged.iter().map(|(_, end)| character_at(*end)).collect();
+        let mut marked_before = vec![0];
+        for (start, end) in mark_starts.iter().zip(&mark_ends) {
+            marked_before.push(marked_before[marked_before.len() - 1] + end - start);
+        }
         let mut best = (0, 0);
         for start in &mark_starts {
             let from = start
@@ -575,9 +579,9 @@ fn snippet_html(original: &str, highlights: &[String]) -> String {
                 .min(characters - SNIPPET_CHARS);
             let first = mark_starts.partition_point(|start| *start < from);
             let past = mark_ends.partition_point(|end| *end <= from + SNIPPET_CHARS);
-            let held = past.saturating_sub(first);
-            if held > best.1 {
-                best = (from, held);
+            let marked = marked_before[past.max(first)] - marked_before[first];
+            if marked > best.1 {
+                best = (from, marked);
             }
         }
         (best.0, best.0 + SNIPPET_CHARS)
@@ -603,4 +607,56 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SNIPPET_CHARS, snippet_html};
+
+    fn marks(words: &[&str]) -> Vec<String> {
+        words.iter().map(|word| (*word).to_owned()).collect()
+    }
+
+    #[test]
+    fn overlapping_words_make_one_mark() {
+        assert_eq!(
+            snippet_html("为长者关爱服务", &marks(&["长者关爱", "长者", "关爱"])),
+            "为<b>长者关爱</b>服务"
+        );
+        assert_eq!(snippet_html("为长者服务", &marks(&["青年"])), "");
+    }
+
+    #[test]
+    fn a_stemmed_word_is_marked_to_its_end() {
+        assert_eq!(
+            snippet_html("Social Services & more", &marks(&["servic"])),
+            "Social <b>Services</b> &amp; more"
+        );
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_the_most_marks() {
+        let text = format!(
+            "{}长者{}关爱长者的服务{}",
+            "甲".repeat(200),
+            "乙".repeat(300),
+            "丙".repeat(200)
+        );
+        let snippet = snippet_html(&text, &marks(&["长者", "关爱"]));
+        // The window marking four characters rather than two, from a little before them.
+        assert!(snippet.starts_with(&"乙".repeat(20)), "{snippet}");
+        assert!(snippet.contains("<b>关爱长者</b>的服务"), "{snippet}");
+        assert!(!snippet.contains('甲'), "{snippet}");
+        let shown = snippet.replace("<b>", "").replace("</b>", "");
+        assert_eq!(shown.chars().count(), SNIPPET_CHARS);
+    }
+
+    #[test]
+    fn a_mark_near_the_end_keeps_a_full_window() {
+        let text = format!("{}长者", "甲".repeat(400));
+        let snippet = snippet_html(&text, &marks(&["长者"]));
+        assert!(snippet.ends_with("<b>长者</b>"), "{snippet}");
+        let shown = snippet.replace("<b>", "").replace("</b>", "");
+        assert_eq!(shown.chars().count(), SNIPPET_CHARS);
+    }
 }

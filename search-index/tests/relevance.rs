@@ -545,3 +545,107 @@ fn an_organisation_goes_before_the_notices_about_it() {
         assert_eq!(found[0], "club", "{query}: {found:?}");
     }
 }
+
+fn notice(id: &str, title: &str) -> SearchDocument {
+    SearchDocument {
+        kind: Some(Kind::Disclosure),
+        id: id.to_owned(),
+        tenant: "futian".to_owned(),
+        tenant_path: vec!["futian".to_owned(), "shenzhen".to_owned()],
+        title: title.to_owned(),
+        body: format!("{title}。"),
+        category: Some("change".to_owned()),
+        url: format!("/disclosures/{id}"),
+        ..SearchDocument::default()
+    }
+}
+
+/// For a search of `kinds`: the total and the hits of each kind (which the kind facet counts
+/// alike).
+fn by_kind(index: &SearchIndex, kinds: &[Kind]) -> (usize, usize, usize) {
+    let found = index
+        .search(&SearchQuery {
+            kinds: kinds.to_vec(),
+            limit: 50,
+            ..text("长者")
+        })
+        .unwrap();
+    let of = |kind: &str| found.hits.iter().filter(|hit| hit.kind == kind).count();
+    assert_eq!(found.hits.len(), found.total);
+    for kind in ["organisation", "disclosure"] {
+        let counted = found.facets["kind"].get(kind).copied().unwrap_or(0);
+        assert_eq!(counted as usize, of(kind), "{kinds:?}: {kind}");
+    }
+    (found.total, of("organisation"), of("disclosure"))
+}
+
+#[test]
+fn kinds_are_exact_in_every_segment_and_after_compaction() {
+    let index = SearchIndex::in_memory().unwrap();
+    // A segment of organisations only, one of notices only, and one of both.
+    index
+        .upsert(&[
+            described("a", "深圳市福田区长者协会", "关爱长者。"),
+            described("b", "深圳市罗湖区长者服务中心", "长者服务。"),
+            described("c", "深圳市南山区长者书画会", "书画。"),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    index
+        .upsert(&[
+            notice("n1", "长者协会成立公告"),
+            notice("n2", "长者服务中心变更公告"),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    index
+        .upsert(&[
+            described("d", "深圳市宝安区长者义工队", "陪伴长者。"),
+            notice("n3", "长者义工队年报"),
+            described("e", "深圳市宝安区青少年协会", "青少年。"),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    assert!(index.segments() > 1, "{} segments", index.segments());
+    let expected = [
+        (vec![Kind::Organisation], (4, 4, 0)),
+        (vec![Kind::Disclosure], (3, 0, 3)),
+        (vec![Kind::Organisation, Kind::Disclosure], (7, 4, 3)),
+        (Vec::new(), (7, 4, 3)),
+        (vec![Kind::Tender], (0, 0, 0)),
+    ];
+    let check = |when: &str| {
+        for (kinds, counts) in &expected {
+            assert_eq!(by_kind(&index, kinds), *counts, "{when}: {kinds:?}");
+        }
+        // Organisations first, then the notices, whatever the segment.
+        let every = ids(
+            &index,
+            SearchQuery {
+                kinds: Vec::new(),
+                ..text("长者")
+            },
+        );
+        assert!(
+            every[..4].iter().all(|id| id.len() == 1),
+            "{when}: {every:?}"
+        );
+    };
+    check("before compaction");
+    index.compact().unwrap();
+    assert_eq!(index.segments(), 1);
+    check("after compaction");
+    // The writer goes on after compaction.
+    index.remove(Kind::Disclosure, "n3").unwrap();
+    index.upsert(&[notice("n4", "长者日公告")]).unwrap();
+    index.commit().unwrap();
+    check("after a change");
+    let notices = ids(
+        &index,
+        SearchQuery {
+            kinds: vec![Kind::Disclosure],
+            ..text("长者")
+        },
+    );
+    assert!(notices.contains(&"n4".to_owned()) && !notices.contains(&"n3".to_owned()));
+}

@@ -91,10 +91,12 @@ pub async fn reindex(
     let total = documents::count(&state.db).await?;
     let mut with_search = state.clone();
     with_search.search = Some(service.clone());
-    let mut tailer = tailer::Tailer::new(with_search, service);
+    let mut tailer = tailer::Tailer::new(with_search, service.clone());
     let done = tailer
         .rebuild_reporting(&|done| progress(done, total))
         .await?;
+    // One segment for the server to open: most of a query's fixed cost is per segment.
+    tokio::task::spawn_blocking(move || service.index.compact()).await??;
     Ok(ReindexOutcome::Rebuilt(done))
 }
 

@@ -119,9 +119,22 @@ impl Tailer {
         }
     }
 
-    /// Rebuilds the whole index from the database.
+    /// Rebuilds the whole index from the database, then merges it into one segment in the
+    /// background while changes keep flowing.
     pub async fn rebuild(&mut self) -> anyhow::Result<u64> {
-        self.rebuild_reporting(&|_| {}).await
+        let count = self.rebuild_reporting(&|_| {}).await?;
+        let service = self.service.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            match service.index.compact() {
+                Ok(()) => info!(
+                    elapsed_ms = started.elapsed().as_millis(),
+                    "search index compacted"
+                ),
+                Err(error) => warn!(%error, "search index compaction failed"),
+            }
+        });
+        Ok(count)
     }
 
     /// Rebuilds, telling `progress` how many documents are done after each page.
