@@ -164,6 +164,17 @@ fn variants(text: &str) -> Vec<String> {
     variants
 }
 
+/// How a term's ways of matching are gone through.
+#[derive(Clone, Copy)]
+enum Walked {
+    /// From first to last: the only term leads the search, and tantivy's union, which fills a
+    /// window of documents from each way at once, is about twice as fast at that.
+    Whole,
+    /// Document by document: one of several terms, asked only about the documents the term
+    /// leading the intersection found (see `AnyOf`).
+    Sought,
+}
+
 fn is_latin_word(text: &str) -> bool {
     text.chars()
         .all(|character| character.is_ascii_alphabetic())
@@ -202,11 +213,11 @@ impl SearchIndex {
             return None;
         }
         let every_term: Box<dyn Query> = match terms.as_slice() {
-            [single] => self.term_anywhere(single),
+            [single] => self.term_anywhere(single, Walked::Whole),
             _ => Box::new(BooleanQuery::new(
                 terms
                     .iter()
-                    .map(|term| (Occur::Must, self.term_anywhere(term)))
+                    .map(|term| (Occur::Must, self.term_anywhere(term, Walked::Sought)))
                     .collect(),
             )),
         };
@@ -273,7 +284,7 @@ impl SearchIndex {
     /// One term of a query, found anywhere in a document and scored by where: as a substring
     /// (its bigrams in a row), as all of its words, or as a pinyin syllable; or any of its
     /// synonyms.
-    fn term_anywhere(&self, text: &str) -> Box<dyn Query> {
+    fn term_anywhere(&self, text: &str, walked: Walked) -> Box<dyn Query> {
         let fields = &self.fields;
         let mut any: Vec<Box<dyn Query>> = Vec::new();
         for (rank, variant) in variants(text).iter().enumerate() {
@@ -308,7 +319,14 @@ impl SearchIndex {
         if is_latin_word(text) {
             any.push(constant(term(fields.name_pinyin, text), tier::NAME_WORDS));
         }
-        Box::new(AnyOf::new(any))
+        match walked {
+            Walked::Whole => Box::new(BooleanQuery::new(
+                any.into_iter()
+                    .map(|query| (Occur::Should, query))
+                    .collect(),
+            )),
+            Walked::Sought => Box::new(AnyOf::new(any)),
+        }
     }
 
     /// What to mark in the description: every term as typed and as its synonyms, and the
