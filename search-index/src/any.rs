@@ -63,17 +63,14 @@ impl Weight for AnyOfWeight {
                 scorers.push(scorer);
             }
         }
-        Ok(match scorers.len() {
-            0 => Box::new(EmptyScorer),
-            1 => scorers
-                .pop()
-                .map_or_else(|| Box::new(EmptyScorer) as Box<dyn Scorer>, |only| only),
-            _ => {
-                let mut any = AnyOfScorer { scorers, doc: 0 };
-                any.doc = any.lowest();
-                Box::new(any)
-            }
-        })
+        if scorers.len() > 1 {
+            let mut any = AnyOfScorer { scorers, doc: 0 };
+            any.doc = any.lowest();
+            return Ok(Box::new(any));
+        }
+        Ok(scorers
+            .pop()
+            .unwrap_or_else(|| Box::new(EmptyScorer) as Box<dyn Scorer>))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -204,7 +201,7 @@ mod tests {
                     "c" => 3,
                     _ => 2,
                 };
-                if (seed >> 33) % odds == 0 {
+                if (seed >> 33).is_multiple_of(odds) {
                     document.add_text(tags, name);
                 }
             }
