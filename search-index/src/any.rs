@@ -3,9 +3,10 @@
 //! tantivy's union fills a window of 4,096 documents from every clause whenever it is moved
 //! past its window. In an intersection that only asks it about the documents another clause
 //! found, that evaluates every clause over the whole index: for a phrase, the positions of every
-//! document holding its bigrams. This one moves each clause to the document asked about, so a
-//! phrase is checked there only. Its clauses are few (the ways one term can match), so finding
-//! the lowest of their documents by a scan is cheap.
+//! document holding its bigrams. This one moves each clause only to the document asked about
+//! (or the clause's next match after it), so the documents skipped over are not checked. Its
+//! clauses are few (the ways one term can match), so finding the lowest of their documents by a
+//! scan is cheap.
 
 use tantivy::{
     DocId, DocSet, Score, SegmentReader, TERMINATED, Term,
@@ -155,6 +156,9 @@ impl DocSet for AnyOfScorer {
 impl Scorer for AnyOfScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
+        if doc == TERMINATED {
+            return 0.0;
+        }
         self.scorers
             .iter_mut()
             .filter(|scorer| scorer.doc() == doc)
@@ -192,14 +196,15 @@ mod tests {
         let mut seed: u64 = 42;
         for doc in 0..3_000 {
             let mut document = TantivyDocument::default();
-            for name in ["a", "b", "c", "d"] {
+            for name in ["a", "b", "c", "d", "e"] {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                 // Sparse and dense tags alike: "a" in about 1 in 16, "d" in about half.
                 let odds = match name {
                     "a" => 16,
                     "b" => 8,
                     "c" => 3,
-                    _ => 2,
+                    "d" => 2,
+                    _ => 64,
                 };
                 if (seed >> 33).is_multiple_of(odds) {
                     document.add_text(tags, name);
@@ -226,10 +231,11 @@ mod tests {
                     .collect(),
             ))
         };
-        let within_d = |query: Box<dyn Query>| -> Box<dyn Query> {
+        // With "d" (dense) the disjunction leads; with "e" (sparse) it is sought.
+        let within = |query: Box<dyn Query>, other: &str| -> Box<dyn Query> {
             Box::new(BooleanQuery::new(vec![
                 (Occur::Must, query),
-                (Occur::Must, tag(tags, "d")),
+                (Occur::Must, tag(tags, other)),
             ]))
         };
         let scored = |query: &dyn Query| -> Vec<(u32, DocAddress)> {
@@ -258,12 +264,22 @@ mod tests {
             ours_scored.sort();
             theirs_scored.sort();
             assert_eq!(ours_scored, theirs_scored, "{names:?}");
-            let (ours, theirs) = (within_d(ours), within_d(theirs));
-            assert_eq!(
-                searcher.search(ours.as_ref(), &DocSetCollector).unwrap(),
-                searcher.search(theirs.as_ref(), &DocSetCollector).unwrap(),
-                "{names:?} and d"
-            );
+            for other in ["d", "e"] {
+                let (ours, theirs) = (
+                    within(ours.box_clone(), other),
+                    within(theirs.box_clone(), other),
+                );
+                assert_eq!(
+                    searcher.search(ours.as_ref(), &DocSetCollector).unwrap(),
+                    searcher.search(theirs.as_ref(), &DocSetCollector).unwrap(),
+                    "{names:?} and {other}"
+                );
+                let (mut ours_scored, mut theirs_scored) =
+                    (scored(ours.as_ref()), scored(theirs.as_ref()));
+                ours_scored.sort();
+                theirs_scored.sort();
+                assert_eq!(ours_scored, theirs_scored, "{names:?} and {other}");
+            }
         }
     }
 }

@@ -120,6 +120,8 @@ impl KindsWeight {
             for kind in &self.only {
                 allowed.extend(ordinal(*kind)?);
             }
+            allowed.sort_unstable();
+            allowed.dedup();
             if allowed.is_empty() {
                 return Ok(None);
             }

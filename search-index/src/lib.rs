@@ -235,15 +235,19 @@ impl SearchIndex {
     /// Merges every segment into one and shows the result. A query visits each segment, so
     /// after a rebuild (which leaves about one segment per writer flush) this saves most of a
     /// query's fixed cost; later changes add small segments, which the merge policy keeps few.
-    /// Changes made meanwhile are kept: the merge applies the deletes that happened during it.
+    /// Changes not yet committed are committed first (a later commit then has nothing of
+    /// them left to do); changes made during the merge are kept, deletes included. Holds the
+    /// writer while merges already started finish.
     pub fn compact(&self) -> Result<(), SearchError> {
         let merging = {
             let mut guard = self
                 .writer
                 .lock()
                 .map_err(|_| SearchError::WriterUnavailable)?;
-            // Merges the policy started would hold some of the segments.
-            if let Some(writer) = guard.take() {
+            // Merges the policy started would hold some of the segments: the writer is replaced
+            // once they are done, and nothing given to it may be lost with it.
+            if let Some(mut writer) = guard.take() {
+                writer.commit()?;
                 writer.wait_merging_threads()?;
             }
             let mut writer = self.index.writer(WRITER_MEMORY)?;

@@ -538,8 +538,16 @@ fn snippet_html(original: &str, highlights: &[String]) -> String {
             .all(|character| character.is_ascii_alphanumeric());
         for (start, found) in folded.match_indices(word.as_str()) {
             let mut end = start + found.len();
-            // A stemmed word is marked to the end of the word it begins ("servic" in "services").
+            // A Latin word matches at the start of a word only ("ai" is not in "maintain"), and
+            // a stemmed word is marked to the end of the word it begins ("servic", "services").
             if latin {
+                let inside = folded[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|before| before.is_ascii_alphanumeric());
+                if inside {
+                    continue;
+                }
                 end += folded[end..]
                     .find(|character: char| !character.is_ascii_alphanumeric())
                     .unwrap_or(folded.len() - end);
@@ -649,6 +657,16 @@ mod tests {
         assert_eq!(
             snippet_html("Social Services & more", &marks(&["servic"])),
             "Social <b>Services</b> &amp; more"
+        );
+        assert_eq!(snippet_html("We maintain", &marks(&["ai"])), "");
+    }
+
+    #[test]
+    fn full_width_text_is_marked_as_written() {
+        // Folding makes "ＡＢＣ" three bytes of ASCII from nine: the marks land on the original.
+        assert_eq!(
+            snippet_html("<ＡＢＣ服务>", &marks(&["abc服务"])),
+            "&lt;<b>ＡＢＣ服务</b>&gt;"
         );
     }
 

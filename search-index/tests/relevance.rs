@@ -648,4 +648,17 @@ fn kinds_are_exact_in_every_segment_and_after_compaction() {
         },
     );
     assert!(notices.contains(&"n4".to_owned()) && !notices.contains(&"n3".to_owned()));
+    // Changes given to the writer but not yet committed survive a compaction (the tailer may
+    // be between a removal and its commit when one starts).
+    index.remove(Kind::Organisation, "a").unwrap();
+    index
+        .upsert(&[described("f", "深圳市光明区长者协会", "长者。")])
+        .unwrap();
+    index.compact().unwrap();
+    index.commit().unwrap();
+    let organisations = ids(&index, text("长者"));
+    assert!(
+        organisations.contains(&"f".to_owned()) && !organisations.contains(&"a".to_owned()),
+        "{organisations:?}"
+    );
 }
