@@ -161,6 +161,22 @@ impl ApiError {
         }
     }
 
+    /// For `map_err` on a write that a unique index guards: its violation (the row exists
+    /// already) as `conflict(code, field, detail)`, any other database error as itself.
+    pub fn conflict_if_unique(
+        code: &'static str,
+        field: Option<&'static str>,
+        detail: &'static str,
+    ) -> impl FnOnce(sea_orm::DbErr) -> Self {
+        move |error| {
+            if crate::db::is_unique_violation(&error) {
+                Self::conflict(code, field, detail)
+            } else {
+                error.into()
+            }
+        }
+    }
+
     /// 413 with the limit in the detail.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(

@@ -337,16 +337,14 @@ pub async fn publish_by_administrator(
     new.created_by = Some(principal.user_id);
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-    let model = match publish(&transaction, &tenant, now, new).await {
-        Err(error) if crate::db::is_unique_violation(&error) => {
-            return Err(ApiError::conflict(
+    let model =
+        publish(&transaction, &tenant, now, new)
+            .await
+            .map_err(ApiError::conflict_if_unique(
                 "already_superseded",
                 Some("supersedes"),
                 "this disclosure has already been superseded; correct the latest version",
-            ));
-        }
-        result => result?,
-    };
+            ))?;
     transaction.commit().await?;
     Ok(DisclosureView {
         model,

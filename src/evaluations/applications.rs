@@ -184,17 +184,11 @@ pub async fn apply(
     evaluation_application::Entity::insert(application.clone().into_active_model())
         .exec_without_returning(&transaction)
         .await
-        .map_err(|error| {
-            if db::is_unique_violation(&error) {
-                ApiError::conflict(
-                    "already_applied",
-                    Some("organisation_id"),
-                    "the organisation has applied to this campaign already",
-                )
-            } else {
-                error.into()
-            }
-        })?;
+        .map_err(ApiError::conflict_if_unique(
+            "already_applied",
+            Some("organisation_id"),
+            "the organisation has applied to this campaign already",
+        ))?;
     audit::record(
         &transaction,
         AuditEvent::new(now, "evaluation_application", application.id, "apply")

@@ -67,6 +67,22 @@ async fn organisation_addresses(
     .await
 }
 
+/// The registry administrators of a tenant, who hear of objections and waiting reviews.
+async fn registry_admin_addresses(
+    state: &AppState,
+    tenant_id: Uuid,
+) -> anyhow::Result<Vec<String>> {
+    addresses_of(
+        state,
+        grant::Entity::find()
+            .filter(grant::Column::TenantId.eq(tenant_id))
+            .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
+            .all(&state.db)
+            .await?,
+    )
+    .await
+}
+
 /// The addresses of the users holding these grants.
 async fn addresses_of(state: &AppState, grants: Vec<grant::Model>) -> anyhow::Result<Vec<String>> {
     let mut addresses = Vec::new();
@@ -174,15 +190,7 @@ pub async fn send(state: &AppState, job_id: Uuid, job: EvaluationEmailJob) -> an
             else {
                 return Ok(());
             };
-            let recipients = addresses_of(
-                state,
-                grant::Entity::find()
-                    .filter(grant::Column::TenantId.eq(objection.tenant_id))
-                    .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
-                    .all(&state.db)
-                    .await?,
-            )
-            .await?;
+            let recipients = registry_admin_addresses(state, objection.tenant_id).await?;
             (
                 objection.application_id,
                 recipients,
@@ -211,15 +219,7 @@ pub async fn send(state: &AppState, job_id: Uuid, job: EvaluationEmailJob) -> an
             if application.reviewed_at.is_some() {
                 return Ok(());
             }
-            let recipients = addresses_of(
-                state,
-                grant::Entity::find()
-                    .filter(grant::Column::TenantId.eq(application.tenant_id))
-                    .filter(grant::Column::Role.eq(Role::RegistryAdmin.as_str()))
-                    .all(&state.db)
-                    .await?,
-            )
-            .await?;
+            let recipients = registry_admin_addresses(state, application.tenant_id).await?;
             (
                 application_id,
                 recipients,

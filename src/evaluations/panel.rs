@@ -201,17 +201,11 @@ pub async fn assign(
     evaluation_assignment::Entity::insert(assignment.clone().into_active_model())
         .exec_without_returning(&transaction)
         .await
-        .map_err(|error| {
-            if db::is_unique_violation(&error) {
-                ApiError::conflict(
-                    "already_assigned",
-                    Some("user_id"),
-                    "the assessor is on this panel already",
-                )
-            } else {
-                error.into()
-            }
-        })?;
+        .map_err(ApiError::conflict_if_unique(
+            "already_assigned",
+            Some("user_id"),
+            "the assessor is on this panel already",
+        ))?;
     jobs::queue::enqueue(
         &transaction,
         now,

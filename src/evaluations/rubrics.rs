@@ -180,14 +180,11 @@ pub async fn create_version(
     rubric::Entity::insert(model.clone().into_active_model())
         .exec_without_returning(&transaction)
         .await
-        .map_err(|error| match db::is_unique_violation(&error) {
-            true => ApiError::conflict(
-                "edit_conflict",
-                None,
-                "another version was made meanwhile; try again",
-            ),
-            false => error.into(),
-        })?;
+        .map_err(ApiError::conflict_if_unique(
+            "edit_conflict",
+            None,
+            "another version was made meanwhile; try again",
+        ))?;
     audit::record(
         &transaction,
         AuditEvent::new(now, "rubric", model.id, "create")

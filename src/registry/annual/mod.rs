@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
-    db::{self, Scope, is_unique_violation},
+    db::{self, Scope},
     disclosures::{self, Category, NewDisclosure, service::local_date},
     error::{ApiError, FieldError},
     registry::{
@@ -305,21 +305,14 @@ pub async fn file_report(
         disclosure_id: Some(disclosure.id),
         ..report
     };
-    match annual_report::Entity::insert(report.clone().into_active_model())
+    annual_report::Entity::insert(report.clone().into_active_model())
         .exec_without_returning(&transaction)
         .await
-    {
-        Err(error) if is_unique_violation(&error) => {
-            return Err(ApiError::conflict(
-                "already_filed",
-                Some("year"),
-                "the report for this year is filed already",
-            ));
-        }
-        result => {
-            result?;
-        }
-    }
+        .map_err(ApiError::conflict_if_unique(
+            "already_filed",
+            Some("year"),
+            "the report for this year is filed already",
+        ))?;
     record_event(
         &transaction,
         &model,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Format, RegisterRow, RowError, check_row, read_rows};
 use crate::{
     audit::{self, AuditEvent},
-    db::{self, Scope, is_unique_violation},
+    db::{self, Scope},
     disclosures::service::local_date,
     error::ApiError,
     registry::model::OrgStatus,
@@ -257,21 +257,14 @@ async fn write(
             .iter()
             .filter_map(|model| model.id.clone().take())
             .collect();
-        match organisation::Entity::insert_many(organisations)
+        organisation::Entity::insert_many(organisations)
             .exec_without_returning(&transaction)
             .await
-        {
-            Err(error) if is_unique_violation(&error) => {
-                return Err(ApiError::conflict(
-                    "already_recorded",
-                    Some("uscc"),
-                    "an organisation of the file was recorded meanwhile; check the file again",
-                ));
-            }
-            result => {
-                result?;
-            }
-        }
+            .map_err(ApiError::conflict_if_unique(
+                "already_recorded",
+                Some("uscc"),
+                "an organisation of the file was recorded meanwhile; check the file again",
+            ))?;
         organisation_event::Entity::insert_many(events)
             .exec_without_returning(&transaction)
             .await?;

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
-    db::{self, Scope, is_unique_violation},
+    db::{self, Scope},
     disclosures::{self, Category, NewDisclosure, service::local_date},
     error::ApiError,
     registry::model::OrgStatus,
@@ -338,23 +338,19 @@ pub async fn decide_application(
         };
         organisation.version += 1;
         organisation.updated_at = now;
-        match repo::save_if_version(&transaction, organisation.clone(), expected).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(ApiError::conflict(
-                    "edit_conflict",
-                    None,
-                    "the organisation changed meanwhile",
-                ));
-            }
-            Err(error) if is_unique_violation(&error) => {
-                return Err(ApiError::conflict(
-                    "name_taken",
-                    Some("name"),
-                    "a registered organisation of this tenant already has this name",
-                ));
-            }
-            Err(error) => return Err(error.into()),
+        let saved = repo::save_if_version(&transaction, organisation.clone(), expected)
+            .await
+            .map_err(ApiError::conflict_if_unique(
+                "name_taken",
+                Some("name"),
+                "a registered organisation of this tenant already has this name",
+            ))?;
+        if !saved {
+            return Err(ApiError::conflict(
+                "edit_conflict",
+                None,
+                "the organisation changed meanwhile",
+            ));
         }
         let disclosure = disclosures::publish(
             &transaction,

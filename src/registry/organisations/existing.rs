@@ -11,7 +11,7 @@ use super::{
 use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
-    db::{self, Scope, is_unique_violation},
+    db::{self, Scope},
     disclosures::service::local_date,
     error::ApiError,
     registry::model::{OrgStatus, OrgType, SubKind},
@@ -98,16 +98,13 @@ pub async fn record_existing(
         version: 1,
     };
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-    match repo::insert(&transaction, model.clone()).await {
-        Err(error) if is_unique_violation(&error) => {
-            return Err(ApiError::conflict(
-                "already_recorded",
-                Some("uscc"),
-                "an organisation with this code or this name is already recorded",
-            ));
-        }
-        result => result?,
-    }
+    repo::insert(&transaction, model.clone())
+        .await
+        .map_err(ApiError::conflict_if_unique(
+            "already_recorded",
+            Some("uscc"),
+            "an organisation with this code or this name is already recorded",
+        ))?;
     record_event(
         &transaction,
         &model,

@@ -13,7 +13,7 @@ use super::repo::{self, RegistrationFilter};
 use crate::{
     audit::{self, AuditEvent},
     authz::{Principal, TenantAccess},
-    db::{self, Scope, is_unique_violation},
+    db::{self, Scope},
     documents::service::{self as documents, NewDocument, Visibility},
     error::{ApiError, FieldError},
     jobs,
@@ -528,7 +528,7 @@ pub async fn approve_registration(
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     name_must_be_free(&transaction, &model).await?;
-    let organisation = match organisations::service::register_from_application(
+    let organisation = organisations::service::register_from_application(
         &transaction,
         &tenant,
         &model,
@@ -536,16 +536,11 @@ pub async fn approve_registration(
         now,
     )
     .await
-    {
-        Err(error) if is_unique_violation(&error) => {
-            return Err(ApiError::conflict(
-                "name_taken",
-                Some("name"),
-                "a registered organisation of this tenant already has this name",
-            ));
-        }
-        result => result?,
-    };
+    .map_err(ApiError::conflict_if_unique(
+        "name_taken",
+        Some("name"),
+        "a registered organisation of this tenant already has this name",
+    ))?;
     model.status = target.as_str().to_owned();
     model.organisation_id = Some(organisation.id);
     model.decided_by = Some(principal.user_id);
