@@ -1,5 +1,5 @@
 //! Text analysis for Chinese and Latin text: folding (full-width forms, traditional characters,
-//! case), jieba search-mode words, character bigrams, pinyin, and the synonym list.
+//! case), jieba search-mode words, character n-grams, pinyin, and the synonym list.
 
 use tantivy::{
     Index,
@@ -14,8 +14,8 @@ use crate::traditional::TRADITIONAL;
 
 /// Words: jieba in search mode (also the sub-words), lower-cased, English stemmed.
 pub const WORDS: &str = "socorg_words";
-/// Overlapping character bigrams of CJK runs; Latin words whole.
-pub const BIGRAMS: &str = "socorg_bigrams";
+/// Overlapping character bigrams and 4-grams of CJK runs; Latin words whole (see `grams`).
+pub const GRAMS: &str = "socorg_grams";
 /// The whole value as one token (already folded by the caller).
 pub const KEYWORD: &str = "socorg_keyword";
 /// Whitespace-separated Latin words, lower-cased (pinyin syllables).
@@ -74,12 +74,66 @@ pub fn is_cjk(character: char) -> bool {
 
 /// Positions left between runs (a CJK run, a Latin word): more than the longest query, so a
 /// phrase never lines up across a break in the text, even when it checks only some of its
-/// bigrams.
+/// grams.
 pub const RUN_GAP: usize = 256;
 
-/// The bigram tokens of a text with their positions, exactly as the index holds them.
-pub fn bigrams(text: &str) -> Vec<(usize, String)> {
-    let mut tokenizer = BigramTokenizer::default();
+/// The length of the longer grams indexed beside the bigrams.
+pub const LONG_GRAM: usize = 4;
+
+/// A stretch of text the gram analysis treats as one: CJK characters in a row, or a Latin word
+/// (letters and digits).
+struct Run<'a> {
+    /// The position of its first token.
+    position: usize,
+    cjk: bool,
+    /// Its characters with their byte offsets in the text.
+    characters: &'a [(usize, char)],
+    /// The byte offset just past its last character.
+    end: usize,
+}
+
+fn runs<'a>(text: &str, characters: &'a [(usize, char)]) -> Vec<Run<'a>> {
+    let mut runs = Vec::new();
+    let mut position = 0;
+    let mut index = 0;
+    while index < characters.len() {
+        let character = characters[index].1;
+        let cjk = is_cjk(character);
+        if !cjk && !character.is_alphanumeric() {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        while index < characters.len()
+            && (if cjk {
+                is_cjk(characters[index].1)
+            } else {
+                characters[index].1.is_alphanumeric() && !is_cjk(characters[index].1)
+            })
+        {
+            index += 1;
+        }
+        let end = characters
+            .get(index)
+            .map_or(text.len(), |(offset, _)| *offset);
+        runs.push(Run {
+            position,
+            cjk,
+            characters: &characters[start..index],
+            end,
+        });
+        // A CJK run takes a position for each bigram (one for a single character).
+        let taken = if cjk { (index - start - 1).max(1) } else { 1 };
+        position += taken + RUN_GAP;
+    }
+    runs
+}
+
+/// The gram tokens of a text with their positions, exactly as the index holds them: for each
+/// CJK run its overlapping bigrams (a lone character as itself) and, at the same positions, its
+/// overlapping `LONG_GRAM`-grams; each Latin word whole, lower-cased.
+pub fn grams(text: &str) -> Vec<(usize, String)> {
+    let mut tokenizer = GramTokenizer::default();
     let mut stream = tokenizer.token_stream(text);
     let mut tokens = Vec::new();
     while stream.advance() {
@@ -89,29 +143,43 @@ pub fn bigrams(text: &str) -> Vec<(usize, String)> {
     tokens
 }
 
-/// Enough of a text's bigrams to pin it down: in each run the first, every other one and the
-/// last, so that every character is covered. A phrase of these matches exactly where the
-/// phrase of all of them does, and reads fewer posting lists.
-pub fn covering_bigrams(text: &str) -> Vec<(usize, String)> {
-    let tokens = bigrams(text);
-    let mut chosen: Vec<(usize, String)> = Vec::with_capacity(tokens.len());
-    for (index, (position, token)) in tokens.iter().enumerate() {
-        let run_start = index == 0 || tokens[index - 1].0 + 1 != *position;
-        let run_end = tokens
-            .get(index + 1)
-            .is_none_or(|(next, _)| *next != position + 1);
-        let since_chosen = chosen
-            .last()
-            .map_or(usize::MAX, |(last, _)| position - last);
-        if run_start || run_end || since_chosen >= 2 {
-            chosen.push((*position, token.clone()));
+/// Few grams that pin a text down: in each CJK run its longer grams every `LONG_GRAM`
+/// characters and the last one, so that every character is covered (runs too short for one: the
+/// bigrams, first and last). A phrase of these matches exactly where the text does, and reads
+/// few posting lists: one for a run of `LONG_GRAM` characters or two characters.
+pub fn covering_grams(text: &str) -> Vec<(usize, String)> {
+    let characters: Vec<(usize, char)> = text.char_indices().collect();
+    let mut chosen = Vec::new();
+    for run in runs(text, &characters) {
+        let slice = |first: usize, length: usize| -> String {
+            run.characters[first..first + length]
+                .iter()
+                .map(|(_, character)| *character)
+                .collect()
+        };
+        let length = run.characters.len();
+        if !run.cjk {
+            chosen.push((run.position, slice(0, length).to_lowercase()));
+        } else if length <= 2 {
+            chosen.push((run.position, slice(0, length)));
+        } else if length < LONG_GRAM {
+            chosen.push((run.position, slice(0, 2)));
+            chosen.push((run.position + length - 2, slice(length - 2, 2)));
+        } else {
+            let mut starts: Vec<usize> = (0..=length - LONG_GRAM).step_by(LONG_GRAM).collect();
+            if starts.last() != Some(&(length - LONG_GRAM)) {
+                starts.push(length - LONG_GRAM);
+            }
+            for first in starts {
+                chosen.push((run.position + first, slice(first, LONG_GRAM)));
+            }
         }
     }
     chosen
 }
 
 #[derive(Clone, Default)]
-struct BigramTokenizer {
+struct GramTokenizer {
     tokens: Vec<Token>,
 }
 
@@ -135,69 +203,51 @@ impl TokenStream for VecTokenStream<'_> {
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        unreachable!("bigram tokens are not filtered")
+        unreachable!("gram tokens are not filtered")
     }
 }
 
-impl Tokenizer for BigramTokenizer {
+impl Tokenizer for GramTokenizer {
     type TokenStream<'a> = VecTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         self.tokens.clear();
         let characters: Vec<(usize, char)> = text.char_indices().collect();
-        let end_of = |index: usize| {
-            characters
-                .get(index)
-                .map_or(text.len(), |(offset, _)| *offset)
-        };
-        // The position of the next run's first token.
-        let mut run_position = 0;
-        let mut index = 0;
-        while index < characters.len() {
-            let (start, character) = characters[index];
-            if is_cjk(character) {
-                let run_start = index;
-                while index < characters.len() && is_cjk(characters[index].1) {
-                    index += 1;
-                }
-                let pairs: Vec<(usize, usize)> = if index - run_start == 1 {
-                    vec![(run_start, run_start + 1)]
-                } else {
-                    (run_start..index - 1)
-                        .map(|first| (first, first + 2))
-                        .collect()
-                };
-                let count = pairs.len();
-                for (offset, (first, last)) in pairs.into_iter().enumerate() {
-                    let from = characters[first].0;
-                    let to = end_of(last);
-                    self.tokens.push(Token {
-                        offset_from: from,
-                        offset_to: to,
-                        position: run_position + offset,
-                        text: text[from..to].to_owned(),
-                        position_length: 1,
-                    });
-                }
-                run_position += count + RUN_GAP;
-            } else if character.is_alphanumeric() {
-                while index < characters.len()
-                    && characters[index].1.is_alphanumeric()
-                    && !is_cjk(characters[index].1)
-                {
-                    index += 1;
-                }
-                let to = end_of(index);
+        for run in runs(text, &characters) {
+            let length = run.characters.len();
+            // The byte offset where the character `index` of the run ends.
+            let end_of = |index: usize| {
+                run.characters
+                    .get(index + 1)
+                    .map_or(run.end, |(offset, _)| *offset)
+            };
+            let mut push = |first: usize, last: usize, position: usize, lower: bool| {
+                let from = run.characters[first].0;
+                let to = end_of(last);
+                let written = &text[from..to];
                 self.tokens.push(Token {
-                    offset_from: start,
+                    offset_from: from,
                     offset_to: to,
-                    position: run_position,
-                    text: text[start..to].to_lowercase(),
+                    position,
+                    text: if lower {
+                        written.to_lowercase()
+                    } else {
+                        written.to_owned()
+                    },
                     position_length: 1,
                 });
-                run_position += 1 + RUN_GAP;
+            };
+            if !run.cjk {
+                push(0, length - 1, run.position, true);
+            } else if length == 1 {
+                push(0, 0, run.position, false);
             } else {
-                index += 1;
+                for first in 0..length - 1 {
+                    push(first, first + 1, run.position + first, false);
+                    if first + LONG_GRAM <= length {
+                        push(first, first + LONG_GRAM - 1, run.position + first, false);
+                    }
+                }
             }
         }
         VecTokenStream {
@@ -218,8 +268,8 @@ pub fn register(index: &Index) {
             .build(),
     );
     tokenizers.register(
-        BIGRAMS,
-        TextAnalyzer::builder(BigramTokenizer::default()).build(),
+        GRAMS,
+        TextAnalyzer::builder(GramTokenizer::default()).build(),
     );
     tokenizers.register(
         KEYWORD,
@@ -252,7 +302,7 @@ pub fn words(index: &Index, text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{RUN_GAP, bigrams, covering_bigrams, fold};
+    use super::{RUN_GAP, covering_grams, fold, grams};
 
     #[test]
     fn folding_keeps_one_character_for_each() {
@@ -287,41 +337,76 @@ mod tests {
     }
 
     #[test]
-    fn bigrams_cover_every_pair_and_keep_latin_words() {
-        assert_eq!(texts(&bigrams("长者关爱")), ["长者", "者关", "关爱"]);
-        assert_eq!(texts(&bigrams("福")), ["福"]);
-        assert_eq!(texts(&bigrams("ABC长者 2026")), ["abc", "长者", "2026"]);
+    fn grams_cover_every_pair_and_every_four_and_keep_latin_words() {
+        assert_eq!(
+            grams("长者关爱服"),
+            [
+                (0, "长者".to_owned()),
+                (0, "长者关爱".to_owned()),
+                (1, "者关".to_owned()),
+                (1, "者关爱服".to_owned()),
+                (2, "关爱".to_owned()),
+                (3, "爱服".to_owned()),
+            ]
+        );
+        assert_eq!(texts(&grams("福")), ["福"]);
+        assert_eq!(texts(&grams("ABC长者 2026")), ["abc", "长者", "2026"]);
     }
 
     #[test]
     fn runs_are_kept_apart_by_a_gap_of_positions() {
-        let positions: Vec<usize> = bigrams("长者关爱，abc长者")
+        let positions: Vec<usize> = grams("长者关，abc长者")
             .iter()
             .map(|(position, _)| *position)
             .collect();
-        assert_eq!(positions, [0, 1, 2, 3 + RUN_GAP, 4 + 2 * RUN_GAP]);
+        assert_eq!(positions, [0, 1, 2 + RUN_GAP, 3 + 2 * RUN_GAP]);
     }
 
     #[test]
-    fn covering_bigrams_keep_every_character_of_each_run() {
-        let chosen = covering_bigrams("一二三四五六七八");
+    fn covering_grams_keep_every_character_of_each_run() {
         assert_eq!(
-            chosen,
+            covering_grams("一二三四五六七八"),
+            [(0, "一二三四".to_owned()), (4, "五六七八".to_owned())]
+        );
+        assert_eq!(
+            covering_grams("一二三四五"),
+            [(0, "一二三四".to_owned()), (1, "二三四五".to_owned())]
+        );
+        assert_eq!(
+            texts(&covering_grams("一二三四五六七八九十")),
+            ["一二三四", "五六七八", "七八九十"]
+        );
+        assert_eq!(texts(&covering_grams("一二三四")), ["一二三四"]);
+        assert_eq!(
+            covering_grams("一二三"),
+            [(0, "一二".to_owned()), (1, "二三".to_owned())]
+        );
+        assert_eq!(texts(&covering_grams("一二")), ["一二"]);
+        assert_eq!(texts(&covering_grams("一")), ["一"]);
+        assert_eq!(
+            covering_grams("一二三，ab"),
             [
                 (0, "一二".to_owned()),
-                (2, "三四".to_owned()),
-                (4, "五六".to_owned()),
-                (6, "七八".to_owned()),
+                (1, "二三".to_owned()),
+                (2 + RUN_GAP, "ab".to_owned())
             ]
         );
-        assert_eq!(
-            texts(&covering_bigrams("一二三四五")),
-            ["一二", "三四", "四五"]
-        );
-        assert_eq!(texts(&covering_bigrams("一二")), ["一二"]);
-        assert_eq!(
-            texts(&covering_bigrams("一二三，ab")),
-            ["一二", "二三", "ab"]
-        );
+    }
+
+    /// Every covering gram is a token of the text at the same position: a phrase of them finds
+    /// the text in itself.
+    #[test]
+    fn covering_grams_are_grams_of_the_text() {
+        for text in [
+            "一二三四五六七八九十",
+            "深圳市福田区 abc 长者关爱协会",
+            "福",
+            "ab12",
+        ] {
+            let all = grams(text);
+            for gram in covering_grams(text) {
+                assert!(all.contains(&gram), "{gram:?} of {text}");
+            }
+        }
     }
 }

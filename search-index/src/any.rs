@@ -3,7 +3,7 @@
 //! tantivy's union fills a window of 4,096 documents from every clause whenever it is moved
 //! past its window. In an intersection that only asks it about the documents another clause
 //! found, that evaluates every clause over the whole index: for a phrase, the positions of every
-//! document holding its bigrams. This one moves each clause only to the document asked about
+//! document holding its grams. This one moves each clause only to the document asked about
 //! (or the clause's next match after it), so the documents skipped over are not checked. Its
 //! clauses are few (the ways one term can match), so finding the lowest of their documents by a
 //! scan is cheap.

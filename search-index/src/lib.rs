@@ -1,6 +1,6 @@
 //! The public search index of socorg: organisations, disclosures (and later tenders) in one
-//! tantivy index that understands Chinese: jieba words for precision, character bigrams so any
-//! part of a name matches, pinyin and initials for names, folded widths and traditional
+//! tantivy index that understands Chinese: jieba words for precision, character bigrams and 4-grams
+//! so any part of a name matches, pinyin and initials for names, folded widths and traditional
 //! characters, and a list of everyday abbreviations. No sea-orm and no poem here: the server
 //! feeds documents in and asks questions.
 
@@ -290,11 +290,11 @@ impl SearchIndex {
             out.add_text(fields.tenant_path, slug);
         }
         out.add_text(fields.title, &title);
-        out.add_text(fields.title_bigrams, &title);
+        out.add_text(fields.title_grams, &title);
         out.add_text(fields.display_title, &document.title);
         out.add_text(fields.body, &body);
         out.add_text(fields.display_body, &document.body);
-        out.add_text(fields.body_bigrams, &body);
+        out.add_text(fields.body_grams, &body);
         if kind == Kind::Organisation {
             out.add_text(fields.name_exact, &title);
             for (index, _) in title.char_indices().skip(1).take(40) {

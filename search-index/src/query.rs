@@ -120,7 +120,7 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
 }
 
-/// The bigrams (with their positions) as a phrase; one bigram: a term query.
+/// The grams (with their positions) as a phrase; one gram: a term query.
 fn phrase(field: Field, tokens: &[(usize, String)]) -> Option<Box<dyn Query>> {
     match tokens {
         [] => None,
@@ -282,14 +282,14 @@ impl SearchIndex {
     }
 
     /// One term of a query, found anywhere in a document and scored by where: as a substring
-    /// (its bigrams in a row), as all of its words, or as a pinyin syllable; or any of its
+    /// (its grams in a row), as all of its words, or as a pinyin syllable; or any of its
     /// synonyms.
     fn term_anywhere(&self, text: &str, walked: Walked) -> Box<dyn Query> {
         let fields = &self.fields;
         let mut any: Vec<Box<dyn Query>> = Vec::new();
         for (rank, variant) in variants(text).iter().enumerate() {
             let weight = if rank == 0 { 1.0 } else { tier::VARIANT };
-            let bigrams = analysis::covering_bigrams(variant);
+            let grams = analysis::covering_grams(variant);
             let words = analysis::words(&self.index, variant);
             let whole = bigram_says_it_all(variant, &words);
             let name_phrase = if whole {
@@ -297,12 +297,12 @@ impl SearchIndex {
             } else {
                 tier::NAME_PHRASE
             };
-            if let Some(query) = phrase(fields.title_bigrams, &bigrams) {
+            if let Some(query) = phrase(fields.title_grams, &grams) {
                 any.push(constant(query, name_phrase * weight));
             }
-            if let Some(query) = phrase(fields.body_bigrams, &bigrams) {
+            if let Some(query) = phrase(fields.body_grams, &grams) {
                 // A phrase's BM25 sums its terms': divided by their number.
-                let per_term = tier::BODY_PHRASE / bigrams.len() as f32;
+                let per_term = tier::BODY_PHRASE / grams.len() as f32;
                 any.push(boosted(query, per_term * weight));
             }
             if whole {

@@ -5,9 +5,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use crate::analysis::{BIGRAMS, KEYWORD, LATIN, WORDS};
+use crate::analysis::{GRAMS, KEYWORD, LATIN, WORDS};
 
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -20,7 +20,7 @@ pub struct Fields {
     pub tenant_path: Field,
     /// Folded title, searched as words.
     pub title: Field,
-    pub title_bigrams: Field,
+    pub title_grams: Field,
     /// The title as written, for display.
     pub display_title: Field,
     pub name_exact: Field,
@@ -31,7 +31,7 @@ pub struct Fields {
     pub body: Field,
     /// The body as written, for snippets.
     pub display_body: Field,
-    pub body_bigrams: Field,
+    pub body_grams: Field,
     pub uscc: Field,
     pub org_type: Field,
     pub status: Field,
@@ -87,7 +87,7 @@ pub fn build() -> (Schema, Fields) {
         tenant: builder.add_text_field("tenant", STRING | STORED | FAST),
         tenant_path: builder.add_text_field("tenant_path", STRING),
         title: builder.add_text_field("title", text(WORDS, true, false)),
-        title_bigrams: builder.add_text_field("title_bigrams", text(BIGRAMS, true, false)),
+        title_grams: builder.add_text_field("title_grams", text(GRAMS, true, false)),
         display_title: builder.add_text_field("display_title", STORED),
         name_exact: builder.add_text_field("name_exact", text(KEYWORD, false, false)),
         name_prefix: builder.add_text_field("name_prefix", text(KEYWORD, false, false)),
@@ -95,7 +95,7 @@ pub fn build() -> (Schema, Fields) {
         name_initials: builder.add_text_field("name_initials", text(KEYWORD, false, false)),
         body: builder.add_text_field("body", text(WORDS, true, false)),
         display_body: builder.add_text_field("display_body", STORED),
-        body_bigrams: builder.add_text_field("body_bigrams", text(BIGRAMS, true, false)),
+        body_grams: builder.add_text_field("body_grams", text(GRAMS, true, false)),
         uscc: builder.add_text_field("uscc", STRING | STORED),
         org_type: builder.add_text_field("org_type", STRING | STORED | FAST),
         status: builder.add_text_field("status", STRING | STORED | FAST),

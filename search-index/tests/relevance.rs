@@ -662,3 +662,36 @@ fn kinds_are_exact_in_every_segment_and_after_compaction() {
         "{organisations:?}"
     );
 }
+
+/// Phrases are checked with 4-grams: a name or description that holds each gram of the text,
+/// but not the text in a row, matches only as words, below the ones that hold it as written,
+/// though its shorter name would go first on a tie.
+#[test]
+fn a_phrase_matches_only_its_characters_in_a_row() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut documents = vec![
+        described("in-a-row", "深圳市长者关爱服务中心", "服务长者。"),
+        described("apart", "长者关爱会关爱服务", "服务长者。"),
+        described("body-in-a-row", "深圳市南山区邻里协会", "开展长者关爱服务活动。"),
+        described("body-apart", "南山邻里会", "长者关爱会，关爱服务。"),
+    ];
+    for number in 0..40 {
+        documents.push(described(
+            &format!("noise-{number}"),
+            &format!("深圳市第{number}青少年服务协会"),
+            "青少年活动。",
+        ));
+    }
+    index.upsert(&documents).unwrap();
+    index.commit().unwrap();
+    let found = ids(&index, text("长者关爱服务"));
+    assert_eq!(
+        found,
+        ["in-a-row", "apart", "body-in-a-row", "body-apart"],
+        "{found:?}"
+    );
+    // Five characters: two grams that overlap by three. Its words ("者" alone) are not those
+    // of the names apart, so only the texts in a row match.
+    let found = ids(&index, text("者关爱服务"));
+    assert_eq!(found, ["in-a-row", "body-in-a-row"], "{found:?}");
+}
