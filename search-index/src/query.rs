@@ -164,6 +164,24 @@ fn variants(text: &str) -> Vec<String> {
     variants
 }
 
+/// The words, less those of two characters or more inside another of them. jieba's search
+/// mode gives a long word's dictionary words as well ("外来务工": "外来", "务工"), in the index
+/// as in the query, so a document that holds the long word holds those too: asking for them
+/// as well only costs. A single character is never such a part, so it is kept.
+fn widest(words: Vec<String>) -> Vec<String> {
+    words
+        .iter()
+        .filter(|word| {
+            let word: &str = word;
+            word.chars().count() < 2
+                || !words
+                    .iter()
+                    .any(|other| other.len() > word.len() && other.contains(word))
+        })
+        .cloned()
+        .collect()
+}
+
 /// How a term's ways of matching are gone through.
 #[derive(Clone, Copy)]
 enum Walked {
@@ -308,6 +326,7 @@ impl SearchIndex {
             if whole {
                 continue;
             }
+            let words = widest(words);
             if let Some(query) = all_words(fields.title, &words) {
                 any.push(constant(query, tier::NAME_WORDS * weight));
             }
@@ -641,6 +660,22 @@ mod tests {
 
     fn marks(words: &[&str]) -> Vec<String> {
         words.iter().map(|word| (*word).to_owned()).collect()
+    }
+
+    #[test]
+    fn words_inside_a_longer_word_are_not_asked_for_again() {
+        let words = ["外来", "务工", "外来务工", "人员", "服务"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(super::widest(words), ["外来务工", "人员", "服务"]);
+        // Equal words are no sub-words of each other.
+        let words = ["长者", "服务"].map(str::to_owned).to_vec();
+        assert_eq!(super::widest(words), ["长者", "服务"]);
+        // A character alone is asked for as a word of its own.
+        let words = ["大鹏", "新区", "大鹏新区", "大"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(super::widest(words), ["大鹏新区", "大"]);
     }
 
     #[test]

@@ -672,7 +672,11 @@ fn a_phrase_matches_only_its_characters_in_a_row() {
     let mut documents = vec![
         described("in-a-row", "深圳市长者关爱服务中心", "服务长者。"),
         described("apart", "长者关爱会关爱服务", "服务长者。"),
-        described("body-in-a-row", "深圳市南山区邻里协会", "开展长者关爱服务活动。"),
+        described(
+            "body-in-a-row",
+            "深圳市南山区邻里协会",
+            "开展长者关爱服务活动。",
+        ),
         described("body-apart", "南山邻里会", "长者关爱会，关爱服务。"),
     ];
     for number in 0..40 {
