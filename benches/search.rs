@@ -108,6 +108,45 @@ fn description(sample: &SampleOrganisation) -> String {
     )
 }
 
+/// How FTS5 is asked for every term, in the name (or the name and the description): terms of
+/// three characters or more through its trigram index (`MATCH`), shorter ones by `LIKE`, which
+/// trigrams cannot serve. The condition, its values, and whether bm25 can rank the matches.
+fn fts5_condition(
+    table: &str,
+    terms: &[&str],
+    with_body: bool,
+) -> (String, Vec<sea_orm::Value>, bool) {
+    let (long, short): (Vec<&str>, Vec<&str>) =
+        terms.iter().partition(|term| term.chars().count() >= 3);
+    let mut clauses = Vec::new();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    if !long.is_empty() {
+        clauses.push(format!("{table} MATCH ?"));
+        let expression = long
+            .iter()
+            .map(|term| format!("\"{term}\""))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        values.push(expression.into());
+    }
+    for term in &short {
+        let pattern = format!("%{term}%");
+        if with_body && !long.is_empty() {
+            // Beside MATCH, an OR would make SQLite plan MATCH as a plain function, which FTS5
+            // refuses; a term has no space, so it cannot span the two columns joined.
+            clauses.push("(name || ' ' || body) LIKE ?".to_owned());
+            values.push(pattern.into());
+        } else if with_body {
+            clauses.push("(name LIKE ? OR body LIKE ?)".to_owned());
+            values.extend([pattern.clone().into(), pattern.into()]);
+        } else {
+            clauses.push("name LIKE ?".to_owned());
+            values.push(pattern.into());
+        }
+    }
+    (clauses.join(" AND "), values, !long.is_empty())
+}
+
 /// Reads a baseline's answer to the whole-page statements: the hits' ids and the total (the
 /// facet rows are read as a page would read them, and dropped).
 fn whole_page(rows: &[sea_orm::QueryResult]) -> (Vec<usize>, i64) {
@@ -127,6 +166,7 @@ fn whole_page(rows: &[sea_orm::QueryResult]) -> (Vec<usize>, i64) {
 }
 
 /// The facets socorg counts for these documents, as `UNION ALL` branches over the matches `m`.
+/// (Every sample has one service area, so its column holds one value, as socorg's facet counts.)
 const FACET_BRANCHES: &str = "UNION ALL SELECT 'total', NULL, count(*) FROM m \
      UNION ALL SELECT 'tenant', tenant, count(*) FROM m GROUP BY tenant \
      UNION ALL SELECT 'org_type', org_type, count(*) FROM m GROUP BY org_type \
@@ -399,35 +439,10 @@ async fn main() {
             let mut times = Vec::new();
             let mut recalls = Vec::new();
             for query in &class.queries {
-                let short = query
-                    .split_whitespace()
-                    .any(|term| term.chars().count() < 3);
-                let (sql, values): (String, Vec<sea_orm::Value>) = if short {
-                    let clauses: Vec<String> = query
-                        .split_whitespace()
-                        .map(|_| "name LIKE ?".to_owned())
-                        .collect();
-                    (
-                        format!(
-                            "{select} FROM names WHERE {}{order_like} LIMIT 10",
-                            clauses.join(" AND ")
-                        ),
-                        query
-                            .split_whitespace()
-                            .map(|term| format!("%{term}%").into())
-                            .collect(),
-                    )
-                } else {
-                    let expression = query
-                        .split_whitespace()
-                        .map(|term| format!("\"{term}\""))
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
-                    (
-                        format!("{select} FROM names WHERE names MATCH ?{order_match} LIMIT 10"),
-                        vec![expression.into()],
-                    )
-                };
+                let terms: Vec<&str> = query.split_whitespace().collect();
+                let (condition, values, by_rank) = fts5_condition("names", &terms, false);
+                let order = if by_rank { order_match } else { order_like };
+                let sql = format!("{select} FROM names WHERE {condition}{order} LIMIT 10");
                 let statement = Statement::from_sql_and_values(DbBackend::Sqlite, &sql, values);
                 let mut rows_found = sqlite.query_all_raw(statement.clone()).await.unwrap();
                 for _ in 0..repeat {
@@ -453,35 +468,20 @@ async fn main() {
         let mut totals = 0;
         for query in &class.queries {
             let terms: Vec<&str> = query.split_whitespace().collect();
-            let patterns: Vec<sea_orm::Value> = terms
-                .iter()
-                .map(|term| format!("%{term}%").into())
-                .collect();
-            let (ranking, matching, mut values): (String, String, Vec<sea_orm::Value>) =
-                if terms.iter().any(|term| term.chars().count() < 3) {
-                    let in_name = vec!["name LIKE ?"; terms.len()].join(" AND ");
-                    let anywhere = vec!["(name LIKE ? OR body LIKE ?)"; terms.len()].join(" AND ");
-                    let mut values = patterns.clone();
-                    for pattern in &patterns {
-                        values.extend([pattern.clone(), pattern.clone()]);
-                    }
-                    (
-                        format!("CASE WHEN {in_name} THEN 0 ELSE 1 END"),
-                        anywhere,
-                        values,
-                    )
-                } else {
-                    let expression = terms
-                        .iter()
-                        .map(|term| format!("\"{term}\""))
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
-                    (
-                        "rank".to_owned(),
-                        "docs MATCH ?".to_owned(),
-                        vec![expression.into()],
-                    )
-                };
+            let (matching, matched, by_rank) = fts5_condition("docs", &terms, true);
+            // bm25 weighs the name ten times the description; without a term for the index,
+            // names that hold every term go first.
+            let (ranking, mut values) = if by_rank {
+                ("rank".to_owned(), matched)
+            } else {
+                let in_name = vec!["name LIKE ?"; terms.len()].join(" AND ");
+                let mut values: Vec<sea_orm::Value> = terms
+                    .iter()
+                    .map(|term| format!("%{term}%").into())
+                    .collect();
+                values.extend(matched);
+                (format!("CASE WHEN {in_name} THEN 0 ELSE 1 END"), values)
+            };
             let sql = format!(
                 "WITH m AS MATERIALIZED (SELECT rowid AS id, {ranking} AS o, length(name) AS l, \
                  tenant, org_type, status, area FROM docs WHERE {matching}) \
@@ -634,7 +634,8 @@ async fn main() {
                 rows.push(summarise(engine, class.name, times, &recalls));
             }
         }
-        // The whole page, as for SQLite above.
+        // The whole page, as for SQLite above; the total and the facets in one pass over the
+        // matches (grouping sets).
         for class in &classes {
             let mut times = Vec::new();
             let mut recalls = Vec::new();
@@ -652,7 +653,12 @@ async fn main() {
                      ({}) AS in_name FROM docs WHERE {}) \
                      SELECT * FROM (SELECT 'hit' AS facet, id::text AS value, 0::bigint AS n FROM m \
                      ORDER BY in_name DESC, similarity(name, ${}) DESC, id LIMIT 10) AS top \
-                     {FACET_BRANCHES}",
+                     UNION ALL SELECT CASE WHEN GROUPING(tenant) = 0 THEN 'tenant' \
+                     WHEN GROUPING(org_type) = 0 THEN 'org_type' \
+                     WHEN GROUPING(status) = 0 THEN 'status' \
+                     WHEN GROUPING(area) = 0 THEN 'service_area' ELSE 'total' END, \
+                     COALESCE(tenant, org_type, status, area), count(*) FROM m \
+                     GROUP BY GROUPING SETS ((), (tenant), (org_type), (status), (area))",
                     in_name.join(" AND "),
                     anywhere.join(" AND "),
                     terms.len() + 1

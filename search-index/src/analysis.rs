@@ -145,8 +145,10 @@ pub fn grams(text: &str) -> Vec<(usize, String)> {
 
 /// Few grams that pin a text down: in each CJK run its longer grams every `LONG_GRAM`
 /// characters and the last one, so that every character is covered (runs too short for one: the
-/// bigrams, first and last). A phrase of these matches exactly where the text does, and reads
-/// few posting lists: one for a run of `LONG_GRAM` characters or two characters.
+/// bigrams, first and last). A phrase of these matches where the text does, with its runs in
+/// the same order (what stands between runs is not compared, and a Latin word or a lone
+/// character is matched whole), and reads few posting lists: one for a run of `LONG_GRAM`
+/// characters or two characters.
 pub fn covering_grams(text: &str) -> Vec<(usize, String)> {
     let characters: Vec<(usize, char)> = text.char_indices().collect();
     let mut chosen = Vec::new();

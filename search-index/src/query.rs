@@ -164,16 +164,19 @@ fn variants(text: &str) -> Vec<String> {
     variants
 }
 
-/// The words, less those of two characters or more inside another of them. jieba's search
-/// mode gives a long word's dictionary words as well ("外来务工": "外来", "务工"), in the index
-/// as in the query, so a document that holds the long word holds those too: asking for them
-/// as well only costs. A single character is never such a part, so it is kept.
+/// The words, less the Chinese words of two or three characters inside a longer one. jieba's
+/// search mode gives a long word's dictionary words of two and three characters as well
+/// ("外来务工": "外来", "务工"), in the index as in the query, so a document that holds the
+/// long word holds those too: asking for them as well only costs. Other parts are kept: a
+/// single character, a longer word, digits and Latin ("12" in "1201") are no such parts.
 fn widest(words: Vec<String>) -> Vec<String> {
     words
         .iter()
         .filter(|word| {
             let word: &str = word;
-            word.chars().count() < 2
+            let part =
+                (2..=3).contains(&word.chars().count()) && word.chars().all(analysis::is_cjk);
+            !part
                 || !words
                     .iter()
                     .any(|other| other.len() > word.len() && other.contains(word))
@@ -676,6 +679,9 @@ mod tests {
             .map(str::to_owned)
             .to_vec();
         assert_eq!(super::widest(words), ["大鹏新区", "大"]);
+        // Digits and Latin words are whole tokens: "12" is not indexed with "1201".
+        let words = ["12", "栋", "1201"].map(str::to_owned).to_vec();
+        assert_eq!(super::widest(words), ["12", "栋", "1201"]);
     }
 
     #[test]
