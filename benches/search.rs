@@ -165,6 +165,35 @@ fn whole_page(rows: &[sea_orm::QueryResult]) -> (Vec<usize>, i64) {
     (hits, total)
 }
 
+/// Runs a statement once unmeasured, then `repeat` times measured; the last answer.
+async fn timed(
+    db: &sea_orm::DatabaseConnection,
+    statement: &Statement,
+    repeat: usize,
+    times: &mut Vec<Duration>,
+) -> Vec<sea_orm::QueryResult> {
+    let mut answer = db.query_all_raw(statement.clone()).await.unwrap();
+    for _ in 0..repeat {
+        let started = Instant::now();
+        answer = db.query_all_raw(statement.clone()).await.unwrap();
+        times.push(started.elapsed());
+    }
+    answer
+}
+
+/// The row of a whole-page baseline, with its mean total.
+fn whole_page_row(
+    engine: &'static str,
+    class: &Class,
+    times: Vec<Duration>,
+    recalls: &[f64],
+    totals: i64,
+) -> Row {
+    let mut row = summarise(engine, class.name, times, recalls);
+    row.matches = Some(totals as f64 / class.queries.len().max(1) as f64);
+    row
+}
+
 /// The facets socorg counts for these documents, as `UNION ALL` branches over the matches `m`.
 /// (Every sample has one service area, so its column holds one value, as socorg's facet counts.)
 const FACET_BRANCHES: &str = "UNION ALL SELECT 'total', NULL, count(*) FROM m \
@@ -493,24 +522,18 @@ async fn main() {
                 &sql,
                 std::mem::take(&mut values),
             );
-            let mut answer = sqlite.query_all_raw(statement.clone()).await.unwrap();
-            for _ in 0..repeat {
-                let started = Instant::now();
-                answer = sqlite.query_all_raw(statement.clone()).await.unwrap();
-                times.push(started.elapsed());
-            }
+            let answer = timed(&sqlite, &statement, repeat, &mut times).await;
             let (found, total) = whole_page(&answer);
             totals += total;
             recalls.push(recall(&found, &truth(&samples, query)));
         }
-        let mut row = summarise(
+        rows.push(whole_page_row(
             "SQLite FTS5 trigram, name and description, ranked + count + facets",
-            class.name,
+            class,
             times,
             &recalls,
-        );
-        row.matches = Some(totals as f64 / class.queries.len().max(1) as f64);
-        rows.push(row);
+            totals,
+        ));
     }
 
     // PostgreSQL pg_trgm
@@ -669,24 +692,18 @@ async fn main() {
                     .collect();
                 values.push(query.clone().into());
                 let statement = Statement::from_sql_and_values(DbBackend::Postgres, &sql, values);
-                let mut answer = postgres.query_all_raw(statement.clone()).await.unwrap();
-                for _ in 0..repeat {
-                    let started = Instant::now();
-                    answer = postgres.query_all_raw(statement.clone()).await.unwrap();
-                    times.push(started.elapsed());
-                }
+                let answer = timed(&postgres, &statement, repeat, &mut times).await;
                 let (found, total) = whole_page(&answer);
                 totals += total;
                 recalls.push(recall(&found, &truth(&samples, query)));
             }
-            let mut row = summarise(
+            rows.push(whole_page_row(
                 "PostgreSQL pg_trgm, name and description, ranked + count + facets",
-                class.name,
+                class,
                 times,
                 &recalls,
-            );
-            row.matches = Some(totals as f64 / class.queries.len().max(1) as f64);
-            rows.push(row);
+                totals,
+            ));
         }
         postgres.close().await.unwrap();
         admin

@@ -445,19 +445,8 @@ fn described(id: &str, name: &str, description: &str) -> SearchDocument {
     }
 }
 
-#[test]
-fn a_name_prefix_beats_name_words_which_beat_the_description() {
-    let index = SearchIndex::in_memory().unwrap();
-    let mut documents = vec![
-        described("words", "爱心长者互助服务站", "社区互助。"),
-        described(
-            "description",
-            "深圳市福田区邻里协会",
-            "为辖区长者服务，开展探访。",
-        ),
-        described("prefix", "长者服务促进会", "促进长者福利。"),
-    ];
-    // Noise around them, so that term statistics are not all alike.
+/// Indexes the documents with noise around them, so that term statistics are not all alike.
+fn index_with_noise(index: &SearchIndex, mut documents: Vec<SearchDocument>) {
     for number in 0..40 {
         documents.push(described(
             &format!("noise-{number}"),
@@ -467,6 +456,21 @@ fn a_name_prefix_beats_name_words_which_beat_the_description() {
     }
     index.upsert(&documents).unwrap();
     index.commit().unwrap();
+}
+
+#[test]
+fn a_name_prefix_beats_name_words_which_beat_the_description() {
+    let index = SearchIndex::in_memory().unwrap();
+    let documents = vec![
+        described("words", "爱心长者互助服务站", "社区互助。"),
+        described(
+            "description",
+            "深圳市福田区邻里协会",
+            "为辖区长者服务，开展探访。",
+        ),
+        described("prefix", "长者服务促进会", "促进长者福利。"),
+    ];
+    index_with_noise(&index, documents);
     let found = ids(&index, text("长者服务"));
     assert_eq!(found[..3], ["prefix", "words", "description"], "{found:?}");
     // Common words of names rank what is found without widening it: the noise does not match.
@@ -669,7 +673,7 @@ fn kinds_are_exact_in_every_segment_and_after_compaction() {
 #[test]
 fn a_phrase_matches_only_its_characters_in_a_row() {
     let index = SearchIndex::in_memory().unwrap();
-    let mut documents = vec![
+    let documents = vec![
         described("in-a-row", "深圳市长者关爱服务中心", "服务长者。"),
         described("apart", "长者关爱会关爱服务", "服务长者。"),
         described(
@@ -679,15 +683,7 @@ fn a_phrase_matches_only_its_characters_in_a_row() {
         ),
         described("body-apart", "南山邻里会", "长者关爱会，关爱服务。"),
     ];
-    for number in 0..40 {
-        documents.push(described(
-            &format!("noise-{number}"),
-            &format!("深圳市第{number}青少年服务协会"),
-            "青少年活动。",
-        ));
-    }
-    index.upsert(&documents).unwrap();
-    index.commit().unwrap();
+    index_with_noise(&index, documents);
     let found = ids(&index, text("长者关爱服务"));
     assert_eq!(
         found,
