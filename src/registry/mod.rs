@@ -10,3 +10,17 @@ pub mod incubation;
 pub mod model;
 pub mod organisations;
 pub mod registrations;
+
+/// Why an organisation cannot take a name: a registered organisation of its tenant has it.
+const NAME_TAKEN: &str = "a registered organisation of this tenant already has this name";
+
+/// The conflict when a check finds the name taken.
+pub(crate) fn name_taken() -> crate::error::ApiError {
+    crate::error::ApiError::conflict("name_taken", Some("name"), NAME_TAKEN)
+}
+
+/// The same conflict when the tenant's unique name index refuses a write (a race the check
+/// lost); other database errors pass through.
+pub(crate) fn name_taken_if_unique() -> impl FnOnce(sea_orm::DbErr) -> crate::error::ApiError {
+    crate::error::ApiError::conflict_if_unique("name_taken", Some("name"), NAME_TAKEN)
+}

@@ -146,11 +146,7 @@ pub async fn apply_for_change(
         .await?
         .is_some()
     {
-        return Err(ApiError::conflict(
-            "name_taken",
-            Some("name"),
-            "a registered organisation of this tenant already has this name",
-        ));
+        return Err(crate::registry::name_taken());
     }
     file_application(
         state,
@@ -340,11 +336,7 @@ pub async fn decide_application(
         organisation.updated_at = now;
         let saved = repo::save_if_version(&transaction, organisation.clone(), expected)
             .await
-            .map_err(ApiError::conflict_if_unique(
-                "name_taken",
-                Some("name"),
-                "a registered organisation of this tenant already has this name",
-            ))?;
+            .map_err(crate::registry::name_taken_if_unique())?;
         if !saved {
             return Err(ApiError::conflict(
                 "edit_conflict",

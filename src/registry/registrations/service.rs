@@ -359,11 +359,7 @@ async fn name_must_be_free(
         .await?
         .is_some()
     {
-        return Err(ApiError::conflict(
-            "name_taken",
-            Some("name"),
-            "a registered organisation of this tenant already has this name",
-        ));
+        return Err(crate::registry::name_taken());
     }
     Ok(())
 }
@@ -536,11 +532,7 @@ pub async fn approve_registration(
         now,
     )
     .await
-    .map_err(ApiError::conflict_if_unique(
-        "name_taken",
-        Some("name"),
-        "a registered organisation of this tenant already has this name",
-    ))?;
+    .map_err(crate::registry::name_taken_if_unique())?;
     model.status = target.as_str().to_owned();
     model.organisation_id = Some(organisation.id);
     model.decided_by = Some(principal.user_id);
