@@ -77,8 +77,11 @@ impl Weight for AnyOfWeight {
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut matched = Vec::new();
         for weight in &self.weights {
-            if let Ok(explanation) = weight.explain(reader, doc) {
-                matched.push(explanation);
+            match weight.explain(reader, doc) {
+                Ok(explanation) => matched.push(explanation),
+                // tantivy's answer for a document that a query does not match.
+                Err(tantivy::TantivyError::InvalidArgument(_)) => {}
+                Err(error) => return Err(error),
             }
         }
         if matched.is_empty() {
@@ -264,6 +267,17 @@ mod tests {
             ours_scored.sort();
             theirs_scored.sort();
             assert_eq!(ours_scored, theirs_scored, "{names:?}");
+            // Explained as scored; a document it does not match is refused.
+            for (score, address) in ours_scored.iter().take(20) {
+                let explained = ours.explain(&searcher, *address).unwrap();
+                assert_eq!((explained.value() * 1_000.0).round() as u32, *score);
+            }
+            let unmatched = (0..searcher.segment_reader(0).max_doc())
+                .map(|doc| DocAddress::new(0, doc))
+                .find(|address| !docs.contains(address));
+            if let Some(address) = unmatched {
+                assert!(ours.explain(&searcher, address).is_err(), "{names:?}");
+            }
             for other in ["d", "e"] {
                 let (ours, theirs) = (
                     within(ours.box_clone(), other),

@@ -632,13 +632,19 @@ fn snippet_html(original: &str, highlights: &[String]) -> String {
                 best = (from, marked);
             }
         }
+        if best.1 == 0 {
+            // Every mark is longer than the window: the window starts with the first.
+            best.0 = mark_starts[0].min(characters - SNIPPET_CHARS);
+        }
         (best.0, best.0 + SNIPPET_CHARS)
     };
     let (from, to) = (folded_starts[from], folded_starts[to]);
     let mut html = String::new();
     let mut at = from;
     for (start, end) in merged {
-        if start < from || end > to {
+        // A mark the window cuts is marked as far as the window shows it.
+        let (start, end) = (start.max(from), end.min(to));
+        if start >= end {
             continue;
         }
         html.push_str(&escape(&original[to_original(at)..to_original(start)]));
@@ -682,6 +688,14 @@ mod tests {
         // Digits and Latin words are whole tokens: "12" is not indexed with "1201".
         let words = ["12", "栋", "1201"].map(str::to_owned).to_vec();
         assert_eq!(super::widest(words), ["12", "栋", "1201"]);
+    }
+
+    #[test]
+    fn a_mark_longer_than_the_window_is_shown_marked() {
+        let long = "长者".repeat(SNIPPET_CHARS);
+        let text = format!("{}{long}结束", "前言".repeat(40));
+        let html = snippet_html(&text, &marks(&[&long]));
+        assert_eq!(html, format!("<b>{}</b>", &long[..SNIPPET_CHARS * 3]));
     }
 
     #[test]
