@@ -344,6 +344,7 @@ impl Tailer {
             by_kind.entry(kind).or_default().push(id);
         }
         let mut upserts = Vec::new();
+        let mut removals = Vec::new();
         for (kind, ids) in by_kind {
             let Some(kind) = Kind::parse(kind) else {
                 continue;
@@ -353,12 +354,17 @@ impl Tailer {
             {
                 match document {
                     Some(document) => upserts.push(document),
-                    None => self.service.index.remove(kind, &id)?,
+                    None => removals.push((kind, id)),
                 }
             }
         }
+        // Off the async workers: the writer can be held for seconds (a compaction waits for
+        // merges under it).
         let writer = self.service.clone();
         tokio::task::spawn_blocking(move || {
+            for (kind, id) in &removals {
+                writer.index.remove(*kind, id)?;
+            }
             writer.index.upsert(&upserts)?;
             writer.index.commit()
         })
