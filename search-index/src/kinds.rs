@@ -1,27 +1,42 @@
 //! Which kinds of document a search looks at, and the score one kind gets over the others, both
-//! read from the `kind` column of each match.
+//! read from each match's kind among the segment's decoded values (`values`).
 //!
 //! As clauses of the query they cost a pass over every document of a kind: a required term
 //! found in most documents leads the intersection whenever the text matches more (every one of
 //! its documents then seeks the text's union), and a ranking term found in every document fills
-//! the union's window with all of them each time it is asked about a match. Here each costs one
-//! column read per match.
+//! the union's window with all of them each time it is asked about a match. Here each costs an
+//! array read per match.
+
+use std::sync::Arc;
 
 use tantivy::{
     DocId, DocSet, Score, SegmentReader, TERMINATED, Term,
-    columnar::Column,
     query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight},
 };
 
-use crate::Kind;
+use crate::{
+    Kind,
+    values::{SegmentValues, ValuesCache, kind_number},
+};
 
 /// Matches what `inner` matches among documents of `only` (all kinds when empty); documents of
 /// the favoured kind score its bonus more.
-#[derive(Debug)]
 pub struct Kinds {
     inner: Box<dyn Query>,
     only: Vec<Kind>,
     favoured: Option<(Kind, Score)>,
+    values: Arc<ValuesCache>,
+}
+
+impl std::fmt::Debug for Kinds {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Kinds")
+            .field("inner", &self.inner)
+            .field("only", &self.only)
+            .field("favoured", &self.favoured)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Clone for Kinds {
@@ -30,16 +45,23 @@ impl Clone for Kinds {
             inner: self.inner.box_clone(),
             only: self.only.clone(),
             favoured: self.favoured,
+            values: self.values.clone(),
         }
     }
 }
 
 impl Kinds {
-    pub fn new(inner: Box<dyn Query>, only: &[Kind], favoured: Option<(Kind, Score)>) -> Self {
+    pub fn new(
+        inner: Box<dyn Query>,
+        only: &[Kind],
+        favoured: Option<(Kind, Score)>,
+        values: Arc<ValuesCache>,
+    ) -> Self {
         Self {
             inner,
             only: only.to_vec(),
             favoured,
+            values,
         }
     }
 }
@@ -52,6 +74,7 @@ impl Query for Kinds {
             favoured: self
                 .favoured
                 .filter(|_| enable_scoring.is_scoring_enabled()),
+            values: self.values.clone(),
         }))
     }
 
@@ -64,32 +87,31 @@ struct KindsWeight {
     inner: Box<dyn Weight>,
     only: Vec<Kind>,
     favoured: Option<(Kind, Score)>,
+    values: Arc<ValuesCache>,
 }
 
-/// The kinds of one segment as column ordinals.
+/// The kinds of one segment's documents, and what is asked of them.
 struct SegmentKinds {
-    ordinals: Column<u64>,
-    /// The ordinals searched; `None`: every document of the segment is searched.
-    allowed: Option<Vec<u64>>,
-    favoured: Option<(u64, Score)>,
+    values: Arc<SegmentValues>,
+    /// By kind number: searched or not; `None`: every document of the segment is searched.
+    allowed: Option<[bool; 3]>,
+    favoured: Option<(u8, Score)>,
 }
 
 impl SegmentKinds {
     fn allows(&self, doc: DocId) -> bool {
         match &self.allowed {
             None => true,
-            Some(allowed) => self
-                .ordinals
-                .first(doc)
-                .is_some_and(|ordinal| allowed.contains(&ordinal)),
+            Some(allowed) => allowed
+                .get(usize::from(self.values.kind(doc)))
+                .copied()
+                .unwrap_or(false),
         }
     }
 
     fn bonus(&self, doc: DocId) -> Score {
         match self.favoured {
-            Some((favoured, bonus))
-                if doc != TERMINATED && self.ordinals.first(doc) == Some(favoured) =>
-            {
+            Some((favoured, bonus)) if doc != TERMINATED && self.values.kind(doc) == favoured => {
                 bonus
             }
             _ => 0.0,
@@ -104,36 +126,31 @@ impl KindsWeight {
         reader: &SegmentReader,
         boost: Score,
     ) -> tantivy::Result<Option<SegmentKinds>> {
-        let Some(column) = reader.fast_fields().str("kind")? else {
-            // No document of the segment has a kind: only an unrestricted search sees them.
-            return Ok(self.only.is_empty().then(|| SegmentKinds {
-                ordinals: Column::build_empty_column(reader.max_doc()),
-                allowed: None,
-                favoured: None,
-            }));
-        };
-        let ordinal = |kind: Kind| column.dictionary().term_ord(kind.as_str());
+        let values = self.values.get(reader)?;
         let allowed = if self.only.is_empty() {
             None
         } else {
-            let mut allowed = Vec::with_capacity(self.only.len());
+            let mut allowed = [false; 3];
             for kind in &self.only {
-                allowed.extend(ordinal(*kind)?);
+                allowed[usize::from(kind_number(*kind))] = true;
             }
-            allowed.sort_unstable();
-            allowed.dedup();
-            if allowed.is_empty() {
+            let with_kind: u32 = values.kind_counts.iter().sum();
+            let searched: u32 = (values.kind_counts.iter().zip(allowed))
+                .filter(|(_, searched)| *searched)
+                .map(|(count, _)| count)
+                .sum();
+            if searched == 0 {
                 return Ok(None);
             }
-            // Every document has a kind: when each kind of the segment is searched, all are.
-            (allowed.len() < column.num_terms()).then_some(allowed)
+            // When each document of the segment is of a kind searched, all are.
+            (searched < with_kind || with_kind < reader.max_doc()).then_some(allowed)
         };
-        let favoured = match self.favoured {
-            Some((kind, bonus)) => ordinal(kind)?.map(|ordinal| (ordinal, bonus * boost)),
-            None => None,
-        };
+        let favoured = self.favoured.and_then(|(kind, bonus)| {
+            let number = kind_number(kind);
+            (values.kind_counts[usize::from(number)] > 0).then_some((number, bonus * boost))
+        });
         Ok(Some(SegmentKinds {
-            ordinals: column.ords().clone(),
+            values,
             allowed,
             favoured,
         }))

@@ -8,12 +8,17 @@ pub mod analysis;
 mod any;
 mod facets;
 mod kinds;
+mod page;
 mod pinyin;
 mod query;
 pub mod schema;
 mod traditional;
+mod values;
 
-use std::{path::Path, sync::Mutex};
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Utc};
 use tantivy::{
@@ -111,6 +116,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// Each live segment's values as the queries read them; decoded by the reader's warmer.
+    values: Arc<values::ValuesCache>,
 }
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -136,15 +143,19 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
         analysis::register(&index);
+        let values = Arc::new(values::ValuesCache::default());
+        let warmer: Arc<dyn tantivy::Warmer> = values.clone();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         Ok(Self {
             index,
             reader,
             writer: Mutex::new(None),
             fields,
+            values,
         })
     }
 

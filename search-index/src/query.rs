@@ -4,11 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::{
-    DateTime as TantivyDateTime, DocAddress, Order, TantivyDocument, Term,
-    collector::{
-        Count, TopDocs,
-        sort_key::{SortBySimilarityScore, SortByStaticFastValue},
-    },
+    DateTime as TantivyDateTime, TantivyDocument, Term,
     query::{
         AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
         TermQuery,
@@ -19,8 +15,9 @@ use tantivy::{
 use crate::{
     Kind, SearchError, SearchIndex, analysis,
     any::AnyOf,
-    facets::{FACETS, FacetCollector, Facets},
+    facets::{FACETS, Facets},
     kinds::Kinds,
+    page::{By, PageCollector, PageFruit},
 };
 
 /// How deep paging goes; narrow the query to see further.
@@ -431,71 +428,48 @@ impl SearchIndex {
             text_query
                 .is_some()
                 .then_some((Kind::Organisation, tier::ORGANISATION)),
+            self.values.clone(),
         );
         let limit = query.limit.clamp(1, 200);
         // One pass over the matches: the page, the count and the facets together.
-        let aggregations = if query.without_facets {
-            None
-        } else {
+        let counted = (!query.without_facets).then(|| {
             // Only what the kinds searched can have; `kind` itself is the total when one kind
             // is searched.
-            let counted = if query.kinds.is_empty() {
-                FACETS.to_vec()
-            } else {
-                FACETS
-                    .into_iter()
-                    .filter(|name| {
-                        (*name == "kind" && query.kinds.len() > 1)
-                            || query.kinds.iter().any(|kind| kind.facets().contains(name))
-                    })
-                    .collect()
-            };
-            Some(FacetCollector { counted })
-        };
+            (0..FACETS.len())
+                .filter(|index| {
+                    let name = FACETS[*index];
+                    query.kinds.is_empty()
+                        || (name == "kind" && query.kinds.len() > 1)
+                        || query.kinds.iter().any(|kind| kind.facets().contains(&name))
+                })
+                .collect()
+        });
         // Ties are broken by `tie_order`, never by where a document sits in the segments, so
         // that paging by offset sees one order.
-        let ties = (
-            SortByStaticFastValue::<u64>::for_field("tie_order"),
-            Order::Asc,
-        );
-        let page = TopDocs::with_limit(limit).and_offset(query.offset);
-        let (addresses, total, aggregated): (Vec<(f32, DocAddress)>, usize, _) = match query.sort {
-            Sort::Relevance => {
-                let (top, total, aggregated) = searcher.search(
-                    &full,
-                    &(
-                        page.order_by(((SortBySimilarityScore, Order::Desc), ties)),
-                        Count,
-                        aggregations,
-                    ),
-                )?;
-                let addresses = top
-                    .into_iter()
-                    .map(|((score, _), address)| (score, address))
-                    .collect();
-                (addresses, total, aggregated)
-            }
-            Sort::Date => {
-                let (top, total, aggregated) = searcher.search(
-                    &full,
-                    &(
-                        page.order_by((
-                            (
-                                SortByStaticFastValue::<TantivyDateTime>::for_field("published"),
-                                Order::Desc,
-                            ),
-                            ties,
-                        )),
-                        Count,
-                        aggregations,
-                    ),
-                )?;
-                let addresses = top.into_iter().map(|(_, address)| (0.0, address)).collect();
-                (addresses, total, aggregated)
-            }
+        let page = PageCollector {
+            by: match query.sort {
+                Sort::Relevance => By::Score,
+                Sort::Date => By::Published,
+            },
+            keep: query.offset + limit,
+            counted,
+            values: self.values.clone(),
         };
+        let PageFruit {
+            best,
+            total,
+            facets: aggregated,
+        } = searcher.search(&full, &page)?;
+        let addresses = best.into_iter().skip(query.offset).map(|ranked| {
+            let score = if query.sort == Sort::Relevance {
+                ranked.score
+            } else {
+                0.0
+            };
+            (score, ranked.address)
+        });
         let highlights = self.highlights(&query.text);
-        let mut hits = Vec::with_capacity(addresses.len());
+        let mut hits = Vec::with_capacity(limit);
         for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&document, score, &highlights));

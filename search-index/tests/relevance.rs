@@ -695,3 +695,119 @@ fn a_phrase_matches_only_its_characters_in_a_row() {
     let found = ids(&index, text("者关爱服务"));
     assert_eq!(found, ["in-a-row", "body-in-a-row"], "{found:?}");
 }
+
+/// Every match's facet values, totals and page positions come from values decoded per segment:
+/// across segments with replaced and removed documents, many equal scores and deep offsets, the
+/// pages put together are the whole order, and the counts are those of the documents found.
+#[test]
+fn pages_totals_and_facets_agree_with_every_match_in_every_segment() {
+    let index = SearchIndex::in_memory().unwrap();
+    let tenants = ["futian", "luohu", "nanshan"];
+    let areas = ["养老服务", "社区服务", "助残服务", "青少年服务"];
+    let document = |number: usize, round: usize| {
+        // Names of one shape score alike: the tie order decides among them.
+        let mut document = organisation(
+            &format!("o{number}"),
+            &format!("深圳市第{number}长者协会"),
+            tenants[number % 3],
+            if number.is_multiple_of(4) {
+                "foundation"
+            } else {
+                "social_group"
+            },
+            &[areas[number % 4], areas[(number + round) % 4]],
+            &format!("51440300MJ{number:08}"),
+            "registered",
+        );
+        document.published = (!number.is_multiple_of(5)).then(|| {
+            Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
+                + chrono::Duration::days(number as i64 % 7)
+        });
+        document
+    };
+    let mut current: std::collections::BTreeMap<String, SearchDocument> = Default::default();
+    for round in 0..3 {
+        let batch: Vec<SearchDocument> = (round * 20..round * 20 + 30)
+            .map(|number| document(number, round))
+            .collect();
+        index.upsert(&batch).unwrap();
+        for document in batch {
+            current.insert(document.id.clone(), document);
+        }
+        index.commit().unwrap();
+    }
+    for gone in ["o3", "o41", "o69"] {
+        index.remove(Kind::Organisation, gone).unwrap();
+        current.remove(gone);
+    }
+    index.commit().unwrap();
+    assert!(index.segments() > 1, "{} segments", index.segments());
+
+    for sort in [Sort::Relevance, Sort::Date] {
+        let query = SearchQuery {
+            sort,
+            limit: 200,
+            ..text("长者协会")
+        };
+        let whole = index.search(&query).unwrap();
+        assert_eq!(whole.total, current.len(), "{sort:?}");
+        let order: Vec<String> = whole.hits.iter().map(|hit| hit.id.clone()).collect();
+        let mut unique = order.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique,
+            current.keys().cloned().collect::<Vec<_>>(),
+            "{sort:?}"
+        );
+        if sort == Sort::Date {
+            let dates: Vec<_> = order.iter().map(|id| current[id].published).collect();
+            let mut newest_first = dates.clone();
+            // Newest first, undated last.
+            newest_first.sort_by(|one, other| other.cmp(one));
+            assert_eq!(dates, newest_first);
+        }
+        let mut paged = Vec::new();
+        for offset in (0..current.len() + 7).step_by(7) {
+            let page = index
+                .search(&SearchQuery {
+                    offset,
+                    limit: 7,
+                    ..query.clone()
+                })
+                .unwrap();
+            assert_eq!(page.total, current.len());
+            paged.extend(page.hits.into_iter().map(|hit| hit.id));
+        }
+        assert_eq!(paged, order, "{sort:?}");
+
+        let mut expected: std::collections::BTreeMap<
+            &str,
+            std::collections::BTreeMap<String, u64>,
+        > = Default::default();
+        for document in current.values() {
+            let mut count = |facet: &'static str, value: &str| {
+                *expected
+                    .entry(facet)
+                    .or_default()
+                    .entry(value.to_owned())
+                    .or_default() += 1;
+            };
+            count("tenant", &document.tenant);
+            count("org_type", document.org_type.as_deref().unwrap());
+            count("status", document.status.as_deref().unwrap());
+            let mut own = document.service_areas.clone();
+            own.dedup();
+            for area in &own {
+                count("service_area", area);
+            }
+            if let Some(published) = document.published {
+                count("year", &published.format("%Y").to_string());
+            }
+        }
+        for facet in ["tenant", "org_type", "status", "service_area", "year"] {
+            assert_eq!(whole.facets[facet], expected[facet], "{sort:?}: {facet}");
+        }
+        assert_eq!(whole.facets["kind"]["organisation"] as usize, current.len());
+    }
+}

@@ -1,0 +1,210 @@
+//! What a query reads of every document it matches, decoded once per segment: its kind, its
+//! tie order, its publication time, and its facet values as one number.
+//!
+//! Read from tantivy's columns, these cost a call per column and document: the kind twice (the
+//! filter and the bonus), the tie order whenever scores tie (const scores often do), and one
+//! read per facet, several for a multi-valued one. Here each document's are plain array entries,
+//! and its facet values are counted with one increment: documents with the same values share a
+//! combination, and a combination's count is added to each of its values once per query.
+//!
+//! Segments never change their values (deletes only hide documents), so a segment's values are
+//! decoded when a reader first sees it (the reader's warmer) and dropped with its last searcher.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, RwLock},
+};
+
+use tantivy::{
+    DocId, Searcher, SearcherGeneration, SegmentReader, Warmer, columnar::StrColumn,
+    index::SegmentId,
+};
+
+use crate::{Kind, facets::FACETS};
+
+/// The kinds in the order of their number in `SegmentValues::kinds`.
+const KINDS: [Kind; 3] = [Kind::Organisation, Kind::Disclosure, Kind::Tender];
+
+/// The kind number of a document without a kind.
+pub const NO_KIND: u8 = u8::MAX;
+
+pub fn kind_number(kind: Kind) -> u8 {
+    match kind {
+        Kind::Organisation => 0,
+        Kind::Disclosure => 1,
+        Kind::Tender => 2,
+    }
+}
+
+/// One segment's values, by document.
+pub struct SegmentValues {
+    /// The kind's number (`kind_number`), `NO_KIND` without one.
+    pub kinds: Vec<u8>,
+    /// `tie_order` (`u64::MAX` without one).
+    pub ties: Vec<u64>,
+    /// The publication time as an order-preserving number; 0 without one (last, newest first).
+    pub published: Vec<u64>,
+    /// The combination of facet values the document has, an index into `combinations`.
+    pub combination: Vec<u32>,
+    /// Per combination: its values, as (facet's index in `FACETS`, value's index in `values`).
+    pub combinations: Vec<Box<[(u8, u32)]>>,
+    /// Per facet (as `FACETS`): its values in this segment.
+    pub values: Vec<Vec<String>>,
+    /// How many documents of each kind number the segment has (deleted ones included).
+    pub kind_counts: [u32; KINDS.len()],
+}
+
+/// A date as a number that orders like it; above 0, which stands for no date.
+fn date_key(nanos: i64) -> u64 {
+    (nanos as u64 ^ (1 << 63)).max(1)
+}
+
+/// Every term of a string column, by ordinal.
+fn terms(column: &StrColumn) -> std::io::Result<Vec<String>> {
+    let mut terms = Vec::with_capacity(column.num_terms());
+    let mut text = String::new();
+    for ordinal in 0..column.num_terms() as u64 {
+        text.clear();
+        column.ord_to_str(ordinal, &mut text)?;
+        terms.push(text.clone());
+    }
+    Ok(terms)
+}
+
+impl SegmentValues {
+    pub fn decode(reader: &SegmentReader) -> tantivy::Result<Self> {
+        let fast = reader.fast_fields();
+        let documents = reader.max_doc();
+        let size = documents as usize;
+
+        let mut kinds = vec![NO_KIND; size];
+        let mut kind_counts = [0; KINDS.len()];
+        if let Some(column) = fast.str("kind")? {
+            let numbers: Vec<u8> = terms(&column)?
+                .iter()
+                .map(|name| Kind::parse(name).map_or(NO_KIND, kind_number))
+                .collect();
+            for (doc, kind) in (0..documents).zip(kinds.iter_mut()) {
+                if let Some(ordinal) = column.ords().first(doc) {
+                    *kind = numbers.get(ordinal as usize).copied().unwrap_or(NO_KIND);
+                    if let Some(count) = kind_counts.get_mut(usize::from(*kind)) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+
+        let column = fast.u64("tie_order")?;
+        let ties = (0..documents)
+            .map(|doc| column.first(doc).unwrap_or(u64::MAX))
+            .collect();
+
+        let column = fast.date("published")?;
+        let published = (0..documents)
+            .map(|doc| {
+                column
+                    .first(doc)
+                    .map_or(0, |at| date_key(at.into_timestamp_nanos()))
+            })
+            .collect();
+
+        let mut columns = Vec::with_capacity(FACETS.len());
+        let mut values = Vec::with_capacity(FACETS.len());
+        for name in FACETS {
+            let column = fast.str(name)?;
+            values.push(match &column {
+                Some(column) => terms(column)?,
+                None => Vec::new(),
+            });
+            columns.push(column);
+        }
+        let mut combination = Vec::with_capacity(size);
+        let mut combinations: Vec<Box<[(u8, u32)]>> = Vec::new();
+        let mut numbered: HashMap<Box<[(u8, u32)]>, u32> = HashMap::new();
+        let mut these: Vec<(u8, u32)> = Vec::new();
+        for doc in 0..documents {
+            these.clear();
+            for (facet, column) in (0u8..).zip(&columns) {
+                if let Some(column) = column {
+                    for ordinal in column.ords().values_for_doc(doc) {
+                        // Ordinals index `values`, which has one entry per term.
+                        these.push((facet, ordinal as u32));
+                    }
+                }
+            }
+            // A value given twice is counted once.
+            these.sort_unstable();
+            these.dedup();
+            let number = match numbered.get(these.as_slice()) {
+                Some(number) => *number,
+                None => {
+                    let number = combinations.len() as u32;
+                    let values: Box<[(u8, u32)]> = these.as_slice().into();
+                    combinations.push(values.clone());
+                    numbered.insert(values, number);
+                    number
+                }
+            };
+            combination.push(number);
+        }
+        Ok(Self {
+            kinds,
+            ties,
+            published,
+            combination,
+            combinations,
+            values,
+            kind_counts,
+        })
+    }
+
+    pub fn kind(&self, doc: DocId) -> u8 {
+        self.kinds.get(doc as usize).copied().unwrap_or(NO_KIND)
+    }
+}
+
+/// The values of the segments live searchers use, by segment; the reader's warmer decodes a
+/// new segment's before its searcher is handed out.
+#[derive(Default)]
+pub struct ValuesCache {
+    segments: RwLock<HashMap<SegmentId, Arc<SegmentValues>>>,
+}
+
+impl ValuesCache {
+    /// The segment's values: decoded now if no warmer has (a reader without this warmer).
+    pub fn get(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentValues>> {
+        let id = reader.segment_id();
+        if let Some(values) = self
+            .segments
+            .read()
+            .ok()
+            .and_then(|segments| segments.get(&id).cloned())
+        {
+            return Ok(values);
+        }
+        let values = Arc::new(SegmentValues::decode(reader)?);
+        if let Ok(mut segments) = self.segments.write() {
+            segments.insert(id, values.clone());
+        }
+        Ok(values)
+    }
+}
+
+impl Warmer for ValuesCache {
+    fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
+        for reader in searcher.segment_readers() {
+            self.get(reader)?;
+        }
+        Ok(())
+    }
+
+    fn garbage_collect(&self, live_generations: &[&SearcherGeneration]) {
+        let live: HashSet<SegmentId> = live_generations
+            .iter()
+            .flat_map(|generation| generation.segments().keys().copied())
+            .collect();
+        if let Ok(mut segments) = self.segments.write() {
+            segments.retain(|id, _| live.contains(id));
+        }
+    }
+}
