@@ -7,6 +7,7 @@
 pub mod analysis;
 mod any;
 mod facets;
+mod in_title;
 mod kinds;
 mod page;
 mod pinyin;
@@ -302,6 +303,7 @@ impl SearchIndex {
         }
         out.add_text(fields.title, &title);
         out.add_text(fields.title_grams, &title);
+        out.add_text(fields.title_text, &title);
         out.add_text(fields.display_title, &document.title);
         out.add_text(fields.body, &body);
         out.add_text(fields.display_body, &document.body);

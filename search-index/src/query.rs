@@ -16,6 +16,7 @@ use crate::{
     Kind, SearchError, SearchIndex, analysis,
     any::AnyOf,
     facets::{FACETS, Facets},
+    in_title::InTitle,
     kinds::Kinds,
     page::{By, PageCollector, PageFruit},
 };
@@ -315,7 +316,18 @@ impl SearchIndex {
             } else {
                 tier::NAME_PHRASE
             };
-            if let Some(query) = phrase(fields.title_grams, &grams) {
+            if grams.len() > 1 && variant.chars().all(analysis::is_cjk) {
+                // Checked against the title itself, without positions.
+                any.push(Box::new(InTitle::new(
+                    grams
+                        .iter()
+                        .map(|(_, gram)| Term::from_field_text(fields.title_grams, gram))
+                        .collect(),
+                    variant,
+                    name_phrase * weight,
+                    self.values.clone(),
+                )));
+            } else if let Some(query) = phrase(fields.title_grams, &grams) {
                 any.push(constant(query, name_phrase * weight));
             }
             if let Some(query) = phrase(fields.body_grams, &grams) {

@@ -7,7 +7,7 @@ use tantivy::schema::{
 
 use crate::analysis::{GRAMS, KEYWORD, LATIN, WORDS};
 
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -21,6 +21,9 @@ pub struct Fields {
     /// Folded title, searched as words.
     pub title: Field,
     pub title_grams: Field,
+    /// The folded title whole, as a column: a substring of it found by its grams is checked
+    /// against it (no positions read).
+    pub title_text: Field,
     /// The title as written, for display.
     pub display_title: Field,
     pub name_exact: Field,
@@ -88,6 +91,7 @@ pub fn build() -> (Schema, Fields) {
         tenant_path: builder.add_text_field("tenant_path", STRING),
         title: builder.add_text_field("title", text(WORDS, true, false)),
         title_grams: builder.add_text_field("title_grams", text(GRAMS, true, false)),
+        title_text: builder.add_text_field("title_text", FAST),
         display_title: builder.add_text_field("display_title", STORED),
         name_exact: builder.add_text_field("name_exact", text(KEYWORD, false, false)),
         name_prefix: builder.add_text_field("name_prefix", text(KEYWORD, false, false)),

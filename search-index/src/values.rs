@@ -1,5 +1,5 @@
 //! What a query reads of every document it matches, decoded once per segment: its kind, its
-//! tie order, its publication time, and its facet values as one number.
+//! tie order, its publication time, its facet values as one number, and its folded title.
 //!
 //! Read from tantivy's columns, these cost a call per column and document: the kind twice (the
 //! filter and the bonus), the tie order whenever scores tie (const scores often do), and one
@@ -52,6 +52,7 @@ pub struct SegmentValues {
     pub values: Vec<Vec<String>>,
     /// How many documents of each kind number the segment has (deleted ones included).
     pub kind_counts: [u32; KINDS.len()],
+    pub titles: Titles,
 }
 
 /// A date as a number that orders like it; above 0, which stands for no date.
@@ -62,13 +63,52 @@ fn date_key(nanos: i64) -> u64 {
 /// Every term of a string column, by ordinal.
 fn terms(column: &StrColumn) -> std::io::Result<Vec<String>> {
     let mut terms = Vec::with_capacity(column.num_terms());
-    let mut text = String::new();
-    for ordinal in 0..column.num_terms() as u64 {
-        text.clear();
-        column.ord_to_str(ordinal, &mut text)?;
-        terms.push(text.clone());
+    let mut stream = column.dictionary().stream()?;
+    while stream.advance() {
+        terms.push(String::from_utf8_lossy(stream.key()).into_owned());
     }
     Ok(terms)
+}
+
+/// The folded titles of a segment's documents, one after the other in document order: a query
+/// visits its matches in that order, so it reads this string forwards.
+#[derive(Default)]
+pub struct Titles {
+    text: String,
+    /// Per document: where its title ends in `text` (it starts where the one before ends).
+    ends: Vec<u32>,
+}
+
+impl Titles {
+    fn decode(column: Option<StrColumn>, documents: DocId) -> std::io::Result<Self> {
+        let Some(column) = column else {
+            return Ok(Self::default());
+        };
+        let terms = terms(&column)?;
+        let mut titles = Self::default();
+        for doc in 0..documents {
+            if let Some(title) = column
+                .ords()
+                .first(doc)
+                .and_then(|ordinal| terms.get(ordinal as usize))
+            {
+                titles.text.push_str(title);
+            }
+            titles.ends.push(titles.text.len() as u32);
+        }
+        Ok(titles)
+    }
+
+    /// The document's folded title; empty without one.
+    pub fn get(&self, doc: DocId) -> &str {
+        let doc = doc as usize;
+        let end = self.ends.get(doc).copied().unwrap_or(0) as usize;
+        let start = match doc.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0) as usize,
+            None => 0,
+        };
+        self.text.get(start..end).unwrap_or_default()
+    }
 }
 
 impl SegmentValues {
@@ -147,6 +187,7 @@ impl SegmentValues {
             };
             combination.push(number);
         }
+        let titles = Titles::decode(fast.str("title_text")?, documents)?;
         Ok(Self {
             kinds,
             ties,
@@ -155,6 +196,7 @@ impl SegmentValues {
             combinations,
             values,
             kind_counts,
+            titles,
         })
     }
 
