@@ -115,7 +115,8 @@ impl Weight for InTitleWeight {
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
+        // A scorer is only sought forwards.
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
             return Err(tantivy::TantivyError::InvalidArgument(format!(
                 "the title of document {doc} does not hold {:?}",
                 self.text

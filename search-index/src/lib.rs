@@ -226,6 +226,14 @@ impl SearchIndex {
         })
     }
 
+    /// Forgets every change since the last commit.
+    pub fn rollback(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            writer.rollback()?;
+            Ok(())
+        })
+    }
+
     /// Makes every change so far durable and searchable.
     pub fn commit(&self) -> Result<(), SearchError> {
         self.with_writer(|writer| {

@@ -53,7 +53,8 @@ impl Ranked {
 
 /// A score as a number that orders like it.
 fn score_key(score: Score) -> u64 {
-    let bits = score.to_bits();
+    // -0.0 is 0.0.
+    let bits = (score + 0.0).to_bits();
     u64::from(if bits & 0x8000_0000 == 0 {
         bits | 0x8000_0000
     } else {
@@ -80,8 +81,9 @@ pub struct SegmentPage {
     /// The worst of the best `keep` after a cut: only better ones are taken.
     threshold: Option<(u64, u64)>,
     total: usize,
-    /// Matches per combination of facet values.
-    combinations: Option<Vec<u32>>,
+    /// Matches per combination of facet values (allocated at the first match), and the
+    /// combinations matched, in the order first matched.
+    combinations: Option<(Vec<u32>, Vec<u32>)>,
     counted: Option<Vec<usize>>,
 }
 
@@ -94,20 +96,15 @@ impl Collector for PageCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentPage> {
-        let values = self.values.get(reader)?;
-        let combinations = self
-            .counted
-            .as_ref()
-            .map(|_| vec![0; values.combinations.len()]);
         Ok(SegmentPage {
             by: self.by,
             keep: self.keep,
             segment,
-            values,
+            values: self.values.get(reader)?,
             best: Vec::new(),
             threshold: None,
             total: 0,
-            combinations,
+            combinations: None,
             counted: self.counted.clone(),
         })
     }
@@ -176,13 +173,18 @@ impl SegmentCollector for SegmentPage {
         let values = &*self.values;
         let index = doc as usize;
         self.total += 1;
-        if let Some(combinations) = self.combinations.as_mut()
-            && let Some(count) = values
-                .combination
-                .get(index)
-                .and_then(|combination| combinations.get_mut(*combination as usize))
+        if self.counted.is_some()
+            && let Some(&combination) = values.combination.get(index)
         {
-            *count += 1;
+            let (counts, matched) = self
+                .combinations
+                .get_or_insert_with(|| (vec![0; values.combinations.len()], Vec::new()));
+            if let Some(count) = counts.get_mut(combination as usize) {
+                if *count == 0 {
+                    matched.push(combination);
+                }
+                *count += 1;
+            }
         }
         let key = match self.by {
             By::Score => score_key(score),
@@ -215,12 +217,10 @@ impl SegmentCollector for SegmentPage {
     fn harvest(mut self) -> PageFruit {
         self.cut();
         self.best.sort_unstable_by(Ranked::order);
-        let facets = match (self.combinations, self.counted) {
-            (Some(combinations), Some(counted)) => {
-                Some(count_facets(&self.values, &combinations, &counted))
-            }
-            _ => None,
-        };
+        let facets = self.counted.map(|counted| {
+            let (counts, matched) = self.combinations.unwrap_or_default();
+            count_facets(&self.values, &counts, &matched, &counted)
+        });
         PageFruit {
             best: self.best,
             total: self.total,
@@ -229,39 +229,51 @@ impl SegmentCollector for SegmentPage {
     }
 }
 
-/// The counts per value of the counted facets, from the counts per combination.
-fn count_facets(values: &SegmentValues, combinations: &[u32], counted: &[usize]) -> Facets {
-    let mut per_value: Vec<Vec<u64>> = values
-        .values
-        .iter()
-        .map(|values| vec![0; values.len()])
+/// The counts per value of the counted facets, from the counts of the combinations matched.
+fn count_facets(
+    values: &SegmentValues,
+    counts: &[u32],
+    matched: &[u32],
+    counted: &[usize],
+) -> Facets {
+    // Per facet counted: a count per value.
+    let mut per_value: Vec<Option<Vec<u64>>> = (0..FACETS.len())
+        .map(|facet| {
+            counted
+                .contains(&facet)
+                .then(|| vec![0; values.values.get(facet).map_or(0, Vec::len)])
+        })
         .collect();
-    for (combination, count) in values.combinations.iter().zip(combinations) {
-        if *count == 0 {
-            continue;
-        }
-        for (facet, value) in combination.iter() {
+    for combination in matched {
+        let count = counts.get(*combination as usize).copied().unwrap_or(0);
+        for (facet, value) in values.combinations.get(*combination) {
             if let Some(slot) = per_value
                 .get_mut(usize::from(*facet))
+                .and_then(Option::as_mut)
                 .and_then(|counts| counts.get_mut(*value as usize))
             {
-                *slot += u64::from(*count);
+                *slot += u64::from(count);
             }
         }
     }
-    let mut facets = Facets::new();
-    for (index, name) in FACETS.iter().enumerate() {
-        let mut counts = std::collections::BTreeMap::new();
-        if counted.contains(&index) {
-            for (value, count) in values.values[index].iter().zip(&per_value[index]) {
-                if *count > 0 {
-                    counts.insert(value.clone(), *count);
-                }
-            }
-        }
-        facets.insert((*name).to_owned(), counts);
-    }
-    facets
+    FACETS
+        .iter()
+        .zip(per_value)
+        .enumerate()
+        .map(|(facet, (name, counts))| {
+            let counts = counts
+                .map(|counts| {
+                    values.values[facet]
+                        .iter()
+                        .zip(counts)
+                        .filter(|(_, count)| *count > 0)
+                        .map(|(value, count)| (value.clone(), count))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ((*name).to_owned(), counts)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -270,15 +282,16 @@ mod tests {
 
     #[test]
     fn scores_order_as_numbers() {
-        let scores = [-3.5, -0.0, 0.0, 1e-9, 0.6, 1.0, 2.0, 1e9];
+        let scores = [-3.5, -1e-9, 0.0, 1e-9, 0.6, 1.0, 2.0, 1e9];
         for pair in scores.windows(2) {
             assert!(
-                score_key(pair[0]) <= score_key(pair[1]),
+                score_key(pair[0]) < score_key(pair[1]),
                 "{} before {}",
                 pair[0],
                 pair[1]
             );
         }
-        assert!(score_key(0.6) < score_key(1.0));
+        // Equal scores tie, to be ordered by the tie order.
+        assert_eq!(score_key(-0.0), score_key(0.0));
     }
 }

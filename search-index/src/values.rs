@@ -46,13 +46,45 @@ pub struct SegmentValues {
     pub published: Vec<u64>,
     /// The combination of facet values the document has, an index into `combinations`.
     pub combination: Vec<u32>,
-    /// Per combination: its values, as (facet's index in `FACETS`, value's index in `values`).
-    pub combinations: Vec<Box<[(u8, u32)]>>,
+    pub combinations: Combinations,
     /// Per facet (as `FACETS`): its values in this segment.
     pub values: Vec<Vec<String>>,
     /// How many documents of each kind number the segment has (deleted ones included).
     pub kind_counts: [u32; KINDS.len()],
     pub titles: Titles,
+}
+
+/// The distinct combinations of facet values of a segment's documents, one after the other.
+#[derive(Default)]
+pub struct Combinations {
+    /// Each value as (facet's index in `FACETS`, value's index in `SegmentValues::values`).
+    values: Vec<(u8, u32)>,
+    /// Per combination: where its values end in `values` (they start where the one before's
+    /// end).
+    ends: Vec<usize>,
+}
+
+impl Combinations {
+    fn push(&mut self, values: &[(u8, u32)]) -> u32 {
+        self.values.extend_from_slice(values);
+        self.ends.push(self.values.len());
+        (self.ends.len() - 1) as u32
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The values of a combination.
+    pub fn get(&self, combination: u32) -> &[(u8, u32)] {
+        let combination = combination as usize;
+        let end = self.ends.get(combination).copied().unwrap_or(0);
+        let start = match combination.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.values.get(start..end).unwrap_or_default()
+    }
 }
 
 /// A date as a number that orders like it; above 0, which stands for no date.
@@ -76,7 +108,7 @@ fn terms(column: &StrColumn) -> std::io::Result<Vec<String>> {
 pub struct Titles {
     text: String,
     /// Per document: where its title ends in `text` (it starts where the one before ends).
-    ends: Vec<u32>,
+    ends: Vec<usize>,
 }
 
 impl Titles {
@@ -94,7 +126,7 @@ impl Titles {
             {
                 titles.text.push_str(title);
             }
-            titles.ends.push(titles.text.len() as u32);
+            titles.ends.push(titles.text.len());
         }
         Ok(titles)
     }
@@ -102,9 +134,9 @@ impl Titles {
     /// The document's folded title; empty without one.
     pub fn get(&self, doc: DocId) -> &str {
         let doc = doc as usize;
-        let end = self.ends.get(doc).copied().unwrap_or(0) as usize;
+        let end = self.ends.get(doc).copied().unwrap_or(0);
         let start = match doc.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0) as usize,
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
             None => 0,
         };
         self.text.get(start..end).unwrap_or_default()
@@ -134,19 +166,23 @@ impl SegmentValues {
             }
         }
 
-        let column = fast.u64("tie_order")?;
-        let ties = (0..documents)
-            .map(|doc| column.first(doc).unwrap_or(u64::MAX))
-            .collect();
-
-        let column = fast.date("published")?;
-        let published = (0..documents)
-            .map(|doc| {
-                column
-                    .first(doc)
-                    .map_or(0, |at| date_key(at.into_timestamp_nanos()))
-            })
-            .collect();
+        // A column no document of the segment has a value for may be missing.
+        let ties = match fast.column_opt::<u64>("tie_order")? {
+            Some(column) => (0..documents)
+                .map(|doc| column.first(doc).unwrap_or(u64::MAX))
+                .collect(),
+            None => vec![u64::MAX; size],
+        };
+        let published = match fast.column_opt::<tantivy::DateTime>("published")? {
+            Some(column) => (0..documents)
+                .map(|doc| {
+                    column
+                        .first(doc)
+                        .map_or(0, |at| date_key(at.into_timestamp_nanos()))
+                })
+                .collect(),
+            None => vec![0; size],
+        };
 
         let mut columns = Vec::with_capacity(FACETS.len());
         let mut values = Vec::with_capacity(FACETS.len());
@@ -159,7 +195,7 @@ impl SegmentValues {
             columns.push(column);
         }
         let mut combination = Vec::with_capacity(size);
-        let mut combinations: Vec<Box<[(u8, u32)]>> = Vec::new();
+        let mut combinations = Combinations::default();
         let mut numbered: HashMap<Box<[(u8, u32)]>, u32> = HashMap::new();
         let mut these: Vec<(u8, u32)> = Vec::new();
         for doc in 0..documents {
@@ -178,10 +214,8 @@ impl SegmentValues {
             let number = match numbered.get(these.as_slice()) {
                 Some(number) => *number,
                 None => {
-                    let number = combinations.len() as u32;
-                    let values: Box<[(u8, u32)]> = these.as_slice().into();
-                    combinations.push(values.clone());
-                    numbered.insert(values, number);
+                    let number = combinations.push(&these);
+                    numbered.insert(these.as_slice().into(), number);
                     number
                 }
             };
@@ -213,29 +247,43 @@ pub struct ValuesCache {
 }
 
 impl ValuesCache {
-    /// The segment's values: decoded now if no warmer has (a reader without this warmer).
+    /// The segment's values, as the warmer decoded them; decoded now (and not kept) for a
+    /// segment no searcher of this reader has, which only a searcher of another reader could ask
+    /// about.
     pub fn get(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentValues>> {
-        let id = reader.segment_id();
         if let Some(values) = self
             .segments
             .read()
             .ok()
-            .and_then(|segments| segments.get(&id).cloned())
+            .and_then(|segments| segments.get(&reader.segment_id()).cloned())
         {
             return Ok(values);
         }
-        let values = Arc::new(SegmentValues::decode(reader)?);
-        if let Ok(mut segments) = self.segments.write() {
-            segments.insert(id, values.clone());
+        Ok(Arc::new(SegmentValues::decode(reader)?))
+    }
+
+    /// Decodes and keeps the segment's values unless they are kept already.
+    fn warm_segment(&self, reader: &SegmentReader) -> tantivy::Result<()> {
+        let id = reader.segment_id();
+        let kept = self
+            .segments
+            .read()
+            .map(|segments| segments.contains_key(&id))
+            .unwrap_or(false);
+        if !kept {
+            let values = Arc::new(SegmentValues::decode(reader)?);
+            if let Ok(mut segments) = self.segments.write() {
+                segments.insert(id, values);
+            }
         }
-        Ok(values)
+        Ok(())
     }
 }
 
 impl Warmer for ValuesCache {
     fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
         for reader in searcher.segment_readers() {
-            self.get(reader)?;
+            self.warm_segment(reader)?;
         }
         Ok(())
     }

@@ -760,6 +760,38 @@ fn pages_totals_and_facets_agree_with_every_match_in_every_segment() {
             current.keys().cloned().collect::<Vec<_>>(),
             "{sort:?}"
         );
+        // Equal scores (or dates) go by the tie order: shorter names first, then a hash.
+        let tie = |id: &str| {
+            search_index::schema::tie_order(
+                &search_index::analysis::fold(&current[id].title),
+                &format!("organisation:{id}"),
+            )
+        };
+        for pair in whole.hits.windows(2) {
+            let equal = match sort {
+                Sort::Relevance => pair[0].score == pair[1].score,
+                Sort::Date => current[&pair[0].id].published == current[&pair[1].id].published,
+            };
+            if equal {
+                assert!(
+                    tie(&pair[0].id) < tie(&pair[1].id),
+                    "{sort:?}: {} before {}",
+                    pair[0].id,
+                    pair[1].id
+                );
+            }
+        }
+        let ties = whole
+            .hits
+            .windows(2)
+            .filter(|pair| pair[0].score == pair[1].score)
+            .count();
+        if sort == Sort::Relevance {
+            assert!(
+                ties > 10,
+                "only {ties} equal scores: the test shows no tie order"
+            );
+        }
         if sort == Sort::Date {
             let dates: Vec<_> = order.iter().map(|id| current[id].published).collect();
             let mut newest_first = dates.clone();
