@@ -215,12 +215,32 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     )
 }
 
-/// Every public document, page by page, for a rebuild; `visit` receives each page.
+/// What a rebuild's reading hands its indexer.
+pub enum Rebuilt {
+    Page(Vec<SearchDocument>),
+    /// Every document was sent: the index may be committed.
+    Complete,
+}
+
+/// Every public document, page by page, for a rebuild: each page is sent to `pages` (an
+/// indexer on a thread of its own), then `Complete`; `sent` is told how many documents were
+/// sent so far. Ends early when the indexer has stopped.
 pub async fn all(
     db: &impl ConnectionTrait,
     tenants: &TenantDirectory,
-    mut visit: impl FnMut(Vec<SearchDocument>) -> anyhow::Result<()>,
+    pages: &tokio::sync::mpsc::Sender<Rebuilt>,
+    mut sent: impl FnMut(u64),
 ) -> anyhow::Result<()> {
+    let mut count = 0_u64;
+    let mut send = async |page: Vec<SearchDocument>| -> anyhow::Result<()> {
+        count += page.len() as u64;
+        pages
+            .send(Rebuilt::Page(page))
+            .await
+            .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
+        sent(count);
+        Ok(())
+    };
     let mut after: Option<Uuid> = None;
     loop {
         let mut query = organisation::Entity::find()
@@ -233,11 +253,12 @@ pub async fn all(
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         let mut grades = tenants.grades(db, &page).await?;
-        visit(
+        send(
             page.iter()
                 .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
                 .collect(),
-        )?;
+        )
+        .await?;
     }
     let mut after: Option<Uuid> = None;
     loop {
@@ -250,11 +271,16 @@ pub async fn all(
         let page = query.all(db).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
-        visit(
+        send(
             page.iter()
                 .map(|model| disclosure_document(model, tenants))
                 .collect(),
-        )?;
+        )
+        .await?;
     }
+    pages
+        .send(Rebuilt::Complete)
+        .await
+        .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
     Ok(())
 }

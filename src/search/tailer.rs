@@ -24,7 +24,7 @@ use tracing::{info, warn};
 
 use super::{
     SearchService,
-    documents::{self, TenantDirectory},
+    documents::{self, Rebuilt, TenantDirectory},
 };
 use crate::state::AppState;
 
@@ -155,18 +155,39 @@ impl Tailer {
             .unwrap_or(0);
         let high_read_at = Instant::now();
         let tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
-        let service = self.service.clone();
-        service.index.clear()?;
-        let mut count = 0_u64;
-        documents::all(&self.state.db, &tenants, |page| {
-            count += page.len() as u64;
-            service.index.upsert(&page)?;
-            progress(count);
-            Ok(())
-        })
-        .await?;
-        let committer = self.service.clone();
-        tokio::task::spawn_blocking(move || committer.index.commit()).await??;
+        // The index is written on a thread of its own, a page or two behind the reading: the
+        // writer does the analysis, and a compaction may hold it for seconds.
+        let (pages, mut received) = tokio::sync::mpsc::channel(2);
+        let writer = self.service.clone();
+        let indexing = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+            writer.index.clear()?;
+            let mut count = 0_u64;
+            loop {
+                match received.blocking_recv() {
+                    Some(Rebuilt::Page(page)) => {
+                        count += page.len() as u64;
+                        writer.index.upsert(&page)?;
+                    }
+                    Some(Rebuilt::Complete) => break,
+                    None => {
+                        // The reading failed: nothing of the half-written index is kept.
+                        writer.index.rollback()?;
+                        anyhow::bail!("the rebuild's reading stopped before the end");
+                    }
+                }
+            }
+            writer.index.commit()?;
+            Ok(count)
+        });
+        let read = documents::all(&self.state.db, &tenants, &pages, progress).await;
+        // Closed: the indexer stopped first, and its error is why the reading stopped.
+        let indexer_stopped = pages.is_closed();
+        drop(pages);
+        let indexed = indexing.await?;
+        let count = match read {
+            Err(error) if !indexer_stopped => return Err(error),
+            _ => indexed?,
+        };
         // SQLite: ids commit in order, so everything up to `high` was read.
         self.watermark = high;
         self.rebuilt_through = high;

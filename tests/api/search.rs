@@ -17,6 +17,7 @@ crate::on_both_databases!(
     a_crash_before_the_cursor_moves_loses_and_duplicates_nothing,
     a_process_killed_between_index_commit_and_cursor_recovers,
     a_corrupt_or_outdated_index_is_rebuilt_at_start,
+    a_document_the_database_no_longer_has_leaves_the_index,
 );
 
 /// Polls (real time: the index follows the database on its own) until `check` holds.
@@ -745,4 +746,71 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
     let direct = TestApp::spawn(Backend::Sqlite).await;
     assert_eq!(answered_before_limit(&direct, "203.0.113.1").await, 120);
     assert_eq!(answered_before_limit(&direct, "203.0.113.2").await, 0);
+}
+
+/// The tailer removes what the database no longer has: a change for an object that is gone
+/// (an operator deleted it, or it was never public) takes its document out of the index, and
+/// the page, total and facets no longer count it.
+async fn a_document_the_database_no_longer_has_leaves_the_index(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, Set};
+    use socorg::search::{SearchService, tailer::Tailer};
+
+    let app = TestApp::spawn(backend).await;
+    socorg::demo::load(&app.state, 5).await.unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let service = std::sync::Arc::new(SearchService::open(folder.path()).unwrap());
+    assert!(service.index.try_acquire_writer().unwrap());
+    let mut tailer = Tailer::new(app.state.clone(), service.clone());
+    let rebuilt = tailer.rebuild().await.unwrap();
+    assert!(rebuilt > 0);
+    let search = |text: &str| {
+        service
+            .index
+            .search(&search_index::SearchQuery {
+                text: text.to_owned(),
+                limit: 10,
+                ..search_index::SearchQuery::default()
+            })
+            .unwrap()
+    };
+    // A document the database does not hold, as an index left behind would have it.
+    let gone = uuid::Uuid::new_v4().to_string();
+    service
+        .index
+        .upsert(&[search_index::SearchDocument {
+            kind: Some(search_index::Kind::Organisation),
+            id: gone.clone(),
+            tenant: "futian".to_owned(),
+            tenant_path: vec!["futian".to_owned()],
+            title: "已撤销测试协会".to_owned(),
+            body: "已撤销测试。".to_owned(),
+            status: Some("registered".to_owned()),
+            ..search_index::SearchDocument::default()
+        }])
+        .unwrap();
+    service.index.commit().unwrap();
+    let before = search("已撤销测试");
+    assert_eq!(before.total, 1);
+    assert_eq!(before.facets["tenant"]["futian"], 1);
+    let everything = service.index.len();
+
+    let change = entities::search_change::ActiveModel {
+        kind: Set("organisation".to_owned()),
+        object_id: Set(gone.clone()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    tick_until(&mut tailer, Duration::from_secs(15), |tailer| {
+        tailer.watermark() >= change.id
+    })
+    .await;
+    assert!(tailer.watermark() >= change.id);
+    let after = search("已撤销测试");
+    assert_eq!(after.total, 0, "{:?}", after.hits);
+    assert!(after.hits.is_empty());
+    assert!(after.facets["tenant"].is_empty(), "{:?}", after.facets);
+    assert_eq!(service.index.len(), everything - 1);
 }
