@@ -843,3 +843,50 @@ fn pages_totals_and_facets_agree_with_every_match_in_every_segment() {
         assert_eq!(whole.facets["kind"]["organisation"] as usize, current.len());
     }
 }
+
+/// A rebuild pauses the merge policy; compaction then merges every segment at once, keeps what
+/// was given to the writer but not committed, and the writer goes on afterwards.
+#[test]
+fn segments_written_with_merges_paused_are_compacted_at_once() {
+    let index = SearchIndex::in_memory().unwrap();
+    index.pause_merges().unwrap();
+    for round in 0..4 {
+        index
+            .upsert(&[
+                described(
+                    &format!("a{round}"),
+                    &format!("深圳市第{round}长者协会"),
+                    "长者。",
+                ),
+                described(
+                    &format!("b{round}"),
+                    &format!("深圳市第{round}书画会"),
+                    "书画。",
+                ),
+            ])
+            .unwrap();
+        index.commit().unwrap();
+    }
+    // No merge of the policy's: a segment per commit and indexing thread.
+    assert!(index.segments() >= 4, "{} segments", index.segments());
+    index.remove(Kind::Organisation, "a0").unwrap();
+    index
+        .upsert(&[described("c", "深圳市光明区长者协会", "长者。")])
+        .unwrap();
+    index.compact().unwrap();
+    assert_eq!(index.segments(), 1);
+    let found = ids(&index, text("长者协会"));
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(found.contains(&"c".to_owned()) && !found.contains(&"a0".to_owned()));
+    index
+        .upsert(&[described("d", "深圳市坪山区长者协会", "长者。")])
+        .unwrap();
+    index.commit().unwrap();
+    assert_eq!(ids(&index, text("长者协会")).len(), 5);
+    // Paused again and given up: compaction takes the other way, waiting for merges.
+    index.pause_merges().unwrap();
+    index.resume_merges().unwrap();
+    index.compact().unwrap();
+    assert_eq!(index.segments(), 1);
+    assert_eq!(ids(&index, text("长者协会")).len(), 5);
+}
