@@ -137,12 +137,7 @@ struct InTitleScorer {
 impl InTitleScorer {
     /// From the candidates' document on, the first whose title holds the text.
     fn settle(&mut self, mut doc: DocId) -> DocId {
-        while doc != TERMINATED
-            && self
-                .text
-                .find(self.values.titles.get(doc).as_bytes())
-                .is_none()
-        {
+        while doc != TERMINATED && self.text.find(self.values.title(doc).as_bytes()).is_none() {
             doc = self.candidates.advance();
         }
         doc

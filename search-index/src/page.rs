@@ -170,12 +170,13 @@ impl SegmentCollector for SegmentPage {
     type Fruit = PageFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let values = &*self.values;
-        let index = doc as usize;
         self.total += 1;
-        if self.counted.is_some()
-            && let Some(&combination) = values.combination.get(index)
-        {
+        let values = &*self.values;
+        let Some(document) = values.document(doc) else {
+            return;
+        };
+        if self.counted.is_some() {
+            let combination = document.combination;
             let (counts, matched) = self
                 .combinations
                 .get_or_insert_with(|| (vec![0; values.combinations.len()], Vec::new()));
@@ -188,9 +189,9 @@ impl SegmentCollector for SegmentPage {
         }
         let key = match self.by {
             By::Score => score_key(score),
-            By::Published => values.published.get(index).copied().unwrap_or(0),
+            By::Published => document.published,
         };
-        let tie = values.ties.get(index).copied().unwrap_or(u64::MAX);
+        let tie = document.tie;
         // Documents come in increasing order, so one equal to the threshold is worse.
         if let Some((worst_key, worst_tie)) = self.threshold
             && (key < worst_key || key == worst_key && tie >= worst_tie)

@@ -22,7 +22,7 @@ use tantivy::{
 
 use crate::{Kind, facets::FACETS};
 
-/// The kinds in the order of their number in `SegmentValues::kinds`.
+/// The kinds in the order of their number (`kind_number`).
 const KINDS: [Kind; 3] = [Kind::Organisation, Kind::Disclosure, Kind::Tender];
 
 /// The kind number of a document without a kind.
@@ -36,22 +36,34 @@ pub fn kind_number(kind: Kind) -> u8 {
     }
 }
 
+/// What a query reads of one document, side by side: a match costs one read of memory, not
+/// one per value.
+#[derive(Clone, Copy)]
+pub struct Document {
+    /// `tie_order` (`u64::MAX` without one).
+    pub tie: u64,
+    /// The publication time as an order-preserving number; 0 without one (last, newest first).
+    pub published: u64,
+    /// Where its folded title ends in `SegmentValues::titles` (it starts where the one before
+    /// ends).
+    title_end: usize,
+    /// The combination of facet values the document has, an index into `combinations`.
+    pub combination: u32,
+    /// The kind's number (`kind_number`), `NO_KIND` without one.
+    pub kind: u8,
+}
+
 /// One segment's values, by document.
 pub struct SegmentValues {
-    /// The kind's number (`kind_number`), `NO_KIND` without one.
-    pub kinds: Vec<u8>,
-    /// `tie_order` (`u64::MAX` without one).
-    pub ties: Vec<u64>,
-    /// The publication time as an order-preserving number; 0 without one (last, newest first).
-    pub published: Vec<u64>,
-    /// The combination of facet values the document has, an index into `combinations`.
-    pub combination: Vec<u32>,
+    documents: Vec<Document>,
+    /// The folded titles one after the other, in document order: a query visits its matches in
+    /// that order, so it reads this forwards.
+    titles: String,
     pub combinations: Combinations,
     /// Per facet (as `FACETS`): its values in this segment.
     pub values: Vec<Vec<String>>,
     /// How many documents of each kind number the segment has (deleted ones included).
     pub kind_counts: [u32; KINDS.len()],
-    pub titles: Titles,
 }
 
 /// The distinct combinations of facet values of a segment's documents, one after the other.
@@ -100,47 +112,6 @@ fn terms(column: &StrColumn) -> std::io::Result<Vec<String>> {
         terms.push(String::from_utf8_lossy(stream.key()).into_owned());
     }
     Ok(terms)
-}
-
-/// The folded titles of a segment's documents, one after the other in document order: a query
-/// visits its matches in that order, so it reads this string forwards.
-#[derive(Default)]
-pub struct Titles {
-    text: String,
-    /// Per document: where its title ends in `text` (it starts where the one before ends).
-    ends: Vec<usize>,
-}
-
-impl Titles {
-    fn decode(column: Option<StrColumn>, documents: DocId) -> std::io::Result<Self> {
-        let Some(column) = column else {
-            return Ok(Self::default());
-        };
-        let terms = terms(&column)?;
-        let mut titles = Self::default();
-        for doc in 0..documents {
-            if let Some(title) = column
-                .ords()
-                .first(doc)
-                .and_then(|ordinal| terms.get(ordinal as usize))
-            {
-                titles.text.push_str(title);
-            }
-            titles.ends.push(titles.text.len());
-        }
-        Ok(titles)
-    }
-
-    /// The document's folded title; empty without one.
-    pub fn get(&self, doc: DocId) -> &str {
-        let doc = doc as usize;
-        let end = self.ends.get(doc).copied().unwrap_or(0);
-        let start = match doc.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        self.text.get(start..end).unwrap_or_default()
-    }
 }
 
 impl SegmentValues {
@@ -221,21 +192,59 @@ impl SegmentValues {
             };
             combination.push(number);
         }
-        let titles = Titles::decode(fast.str("title_text")?, documents)?;
+        let mut titles = String::new();
+        let mut title_ends = Vec::with_capacity(size);
+        if let Some(column) = fast.str("title_text")? {
+            let terms = terms(&column)?;
+            for doc in 0..documents {
+                if let Some(title) = column
+                    .ords()
+                    .first(doc)
+                    .and_then(|ordinal| terms.get(ordinal as usize))
+                {
+                    titles.push_str(title);
+                }
+                title_ends.push(titles.len());
+            }
+        } else {
+            title_ends.resize(size, 0);
+        }
+        let documents = (0..size)
+            .map(|doc| Document {
+                tie: ties[doc],
+                published: published[doc],
+                title_end: title_ends[doc],
+                combination: combination[doc],
+                kind: kinds[doc],
+            })
+            .collect();
         Ok(Self {
-            kinds,
-            ties,
-            published,
-            combination,
+            documents,
+            titles,
             combinations,
             values,
             kind_counts,
-            titles,
         })
     }
 
+    pub fn document(&self, doc: DocId) -> Option<&Document> {
+        self.documents.get(doc as usize)
+    }
+
     pub fn kind(&self, doc: DocId) -> u8 {
-        self.kinds.get(doc as usize).copied().unwrap_or(NO_KIND)
+        self.document(doc).map_or(NO_KIND, |document| document.kind)
+    }
+
+    /// The document's folded title; empty without one.
+    pub fn title(&self, doc: DocId) -> &str {
+        let Some(end) = self.document(doc).map(|document| document.title_end) else {
+            return "";
+        };
+        let start = match doc.checked_sub(1).and_then(|before| self.document(before)) {
+            Some(before) => before.title_end,
+            None => 0,
+        };
+        self.titles.get(start..end).unwrap_or_default()
     }
 }
 
