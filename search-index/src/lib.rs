@@ -18,18 +18,13 @@ mod values;
 
 use std::{
     path::Path,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, Mutex},
 };
 
 use chrono::{DateTime, Utc};
 use tantivy::{
     DateTime as TantivyDateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument,
-    Term,
-    directory::MmapDirectory,
-    merge_policy::{LogMergePolicy, NoMergePolicy},
+    Term, directory::MmapDirectory,
 };
 
 pub use facets::Facets;
@@ -121,8 +116,6 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
-    /// The writer starts no merges of its own (`pause_merges`) until the next `compact`.
-    merges_paused: AtomicBool,
     fields: Fields,
     /// Each live segment's values as the queries read them; decoded by the reader's warmer.
     values: Arc<values::ValuesCache>,
@@ -162,7 +155,6 @@ impl SearchIndex {
             index,
             reader,
             writer: Mutex::new(None),
-            merges_paused: AtomicBool::new(false),
             fields,
             values,
         })
@@ -201,29 +193,8 @@ impl SearchIndex {
         if let Ok(mut guard) = self.writer.lock()
             && let Some(writer) = guard.take()
         {
-            self.merges_paused.store(false, Ordering::SeqCst);
             let _ = writer.wait_merging_threads();
         }
-    }
-
-    /// The writer starts no merges of its own until the next `compact`, which then merges
-    /// every segment at once without waiting for any: for a rebuild, which writes a segment per
-    /// flush.
-    pub fn pause_merges(&self) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
-            writer.set_merge_policy(Box::new(NoMergePolicy));
-            self.merges_paused.store(true, Ordering::SeqCst);
-            Ok(())
-        })
-    }
-
-    /// Lets the writer merge as it pleases again (a rebuild given up).
-    pub fn resume_merges(&self) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
-            writer.set_merge_policy(Box::<LogMergePolicy>::default());
-            self.merges_paused.store(false, Ordering::SeqCst);
-            Ok(())
-        })
     }
 
     /// Adds or replaces documents (not visible until `commit`).
@@ -285,40 +256,25 @@ impl SearchIndex {
     /// after a rebuild (which leaves about one segment per writer flush) this saves most of a
     /// query's fixed cost; later changes add small segments, which the merge policy keeps few.
     /// Changes not yet committed are committed first (a later commit then has nothing of
-    /// them left to do); changes made during the merge are kept, deletes included.
-    ///
-    /// After `pause_merges` no merge is running, and the writer is held only to start this one.
-    /// Otherwise merges the policy started would hold some of the segments: the writer is
-    /// replaced once they are done, and held meanwhile.
+    /// them left to do); changes made during the merge are kept, deletes included. Holds the
+    /// writer while merges already started finish.
     pub fn compact(&self) -> Result<(), SearchError> {
         let merging = {
             let mut guard = self
                 .writer
                 .lock()
                 .map_err(|_| SearchError::WriterUnavailable)?;
-            let paused = self.merges_paused.swap(false, Ordering::SeqCst);
-            match guard.as_mut() {
-                Some(writer) if paused => {
-                    let started = writer.commit().map_err(SearchError::from).and_then(|_| {
-                        let segments = self.index.searchable_segment_ids()?;
-                        Ok((segments.len() > 1).then(|| writer.merge(&segments)))
-                    });
-                    // The policy's merges leave the segments of this one alone.
-                    writer.set_merge_policy(Box::<LogMergePolicy>::default());
-                    started?
-                }
-                _ => {
-                    if let Some(mut writer) = guard.take() {
-                        writer.commit()?;
-                        writer.wait_merging_threads()?;
-                    }
-                    let mut writer = self.index.writer(WRITER_MEMORY)?;
-                    let segments = self.index.searchable_segment_ids()?;
-                    let merging = (segments.len() > 1).then(|| writer.merge(&segments));
-                    *guard = Some(writer);
-                    merging
-                }
+            // Merges the policy started would hold some of the segments: the writer is replaced
+            // once they are done, and nothing given to it may be lost with it.
+            if let Some(mut writer) = guard.take() {
+                writer.commit()?;
+                writer.wait_merging_threads()?;
             }
+            let mut writer = self.index.writer(WRITER_MEMORY)?;
+            let segments = self.index.searchable_segment_ids()?;
+            let merging = (segments.len() > 1).then(|| writer.merge(&segments));
+            *guard = Some(writer);
+            merging
         };
         if let Some(merging) = merging {
             merging.wait()?;

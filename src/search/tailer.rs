@@ -160,8 +160,6 @@ impl Tailer {
         let (pages, mut received) = tokio::sync::mpsc::channel(2);
         let writer = self.service.clone();
         let indexing = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-            // One merge of everything afterwards (`compact`) instead of the policy's as it goes.
-            writer.index.pause_merges()?;
             writer.index.clear()?;
             let mut count = 0_u64;
             loop {
@@ -174,7 +172,6 @@ impl Tailer {
                     None => {
                         // The reading failed: nothing of the half-written index is kept.
                         writer.index.rollback()?;
-                        writer.index.resume_merges()?;
                         anyhow::bail!("the rebuild's reading stopped before the end");
                     }
                 }
