@@ -6,6 +6,7 @@
 
 pub mod analysis;
 mod any;
+mod checked;
 mod facets;
 mod in_title;
 mod kinds;

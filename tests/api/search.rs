@@ -572,6 +572,38 @@ async fn reindex_rebuilds_or_asks_the_running_server() {
     );
 }
 
+/// A tailer of the test's own over an index in a folder of its own, rebuilt from the database.
+async fn private_tailer(
+    app: &TestApp,
+) -> (
+    tempfile::TempDir,
+    std::sync::Arc<socorg::search::SearchService>,
+    socorg::search::tailer::Tailer,
+    u64,
+) {
+    let folder = tempfile::tempdir().unwrap();
+    let service = std::sync::Arc::new(socorg::search::SearchService::open(folder.path()).unwrap());
+    assert!(service.index.try_acquire_writer().unwrap());
+    let mut tailer = socorg::search::tailer::Tailer::new(app.state.clone(), service.clone());
+    let rebuilt = tailer.rebuild().await.unwrap();
+    (folder, service, tailer, rebuilt)
+}
+
+/// A search of the whole index, ten to a page.
+fn search_index_for(
+    service: &socorg::search::SearchService,
+    text: &str,
+) -> search_index::SearchResults {
+    service
+        .index
+        .search(&search_index::SearchQuery {
+            text: text.to_owned(),
+            limit: 10,
+            ..search_index::SearchQuery::default()
+        })
+        .unwrap()
+}
+
 /// Drives a private tailer over its own index, one round at a time, until `done` holds.
 async fn tick_until(
     tailer: &mut socorg::search::tailer::Tailer,
@@ -603,7 +635,6 @@ async fn append_change(db: &impl sea_orm::ConnectionTrait, object_id: &str) -> i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_takes() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    use socorg::search::{SearchService, tailer::Tailer};
 
     let app = TestApp::spawn(Backend::Postgres).await;
     socorg::demo::load(&app.state, 5).await.unwrap();
@@ -619,23 +650,9 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
         .iter()
         .map(|row| row.try_get::<String>("", "id").unwrap())
         .collect();
-    let folder = tempfile::tempdir().unwrap();
-    let service = std::sync::Arc::new(SearchService::open(folder.path()).unwrap());
-    assert!(service.index.try_acquire_writer().unwrap());
-    let mut tailer = Tailer::new(app.state.clone(), service.clone());
-    tailer.rebuild().await.unwrap();
+    let (_folder, service, mut tailer, _) = private_tailer(&app).await;
     tick_until(&mut tailer, Duration::from_millis(500), |_| false).await;
-    let found = |text: &str| {
-        service
-            .index
-            .search(&search_index::SearchQuery {
-                text: text.to_owned(),
-                limit: 10,
-                ..search_index::SearchQuery::default()
-            })
-            .unwrap()
-            .total
-    };
+    let found = |text: &str| search_index_for(&service, text).total;
 
     // A slow transaction renames an organisation and takes an id; a quick one takes the next.
     let slow = owner.begin().await.unwrap();
@@ -753,26 +770,12 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
 /// the page, total and facets no longer count it.
 async fn a_document_the_database_no_longer_has_leaves_the_index(backend: Backend) {
     use sea_orm::{ActiveModelTrait, Set};
-    use socorg::search::{SearchService, tailer::Tailer};
 
     let app = TestApp::spawn(backend).await;
     socorg::demo::load(&app.state, 5).await.unwrap();
-    let folder = tempfile::tempdir().unwrap();
-    let service = std::sync::Arc::new(SearchService::open(folder.path()).unwrap());
-    assert!(service.index.try_acquire_writer().unwrap());
-    let mut tailer = Tailer::new(app.state.clone(), service.clone());
-    let rebuilt = tailer.rebuild().await.unwrap();
+    let (_folder, service, mut tailer, rebuilt) = private_tailer(&app).await;
     assert!(rebuilt > 0);
-    let search = |text: &str| {
-        service
-            .index
-            .search(&search_index::SearchQuery {
-                text: text.to_owned(),
-                limit: 10,
-                ..search_index::SearchQuery::default()
-            })
-            .unwrap()
-    };
+    let search = |text: &str| search_index_for(&service, text);
     // A document the database does not hold, as an index left behind would have it.
     let gone = uuid::Uuid::new_v4().to_string();
     service
