@@ -11,15 +11,12 @@ use std::sync::Arc;
 use memchr::memmem::Finder;
 
 use tantivy::{
-    DocId, DocSet, Score, SegmentReader, Term,
+    DocId, DocSet, Score, SegmentReader, TERMINATED, Term,
     query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight},
     schema::IndexRecordOption,
 };
 
-use crate::{
-    checked::{Check, Checked},
-    values::{SegmentValues, ValuesCache},
-};
+use crate::values::{SegmentValues, ValuesCache};
 
 /// Matches, with a fixed score, the documents whose folded title holds `text`, a run of CJK
 /// characters, given by the grams that cover it.
@@ -105,15 +102,15 @@ struct InTitleWeight {
 
 impl Weight for InTitleWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let check = TitleCheck {
+        let mut scorer = InTitleScorer {
+            candidates: self.candidates.scorer(reader, 1.0)?,
             values: self.values.get(reader)?,
             text: Finder::new(self.text.as_bytes()).into_owned(),
             score: self.score * boost,
         };
-        Ok(Box::new(Checked::new(
-            self.candidates.scorer(reader, 1.0)?,
-            check,
-        )))
+        let first = scorer.candidates.doc();
+        scorer.settle(first);
+        Ok(Box::new(scorer))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -129,20 +126,50 @@ impl Weight for InTitleWeight {
     }
 }
 
-/// One segment's check of the candidates' titles.
-struct TitleCheck {
+struct InTitleScorer {
+    candidates: Box<dyn Scorer>,
     values: Arc<SegmentValues>,
     /// The text, prepared once for the search in each title.
     text: Finder<'static>,
     score: Score,
 }
 
-impl Check for TitleCheck {
-    fn keeps(&self, doc: DocId) -> bool {
-        self.text.find(self.values.title(doc).as_bytes()).is_some()
+impl InTitleScorer {
+    /// From the candidates' document on, the first whose title holds the text.
+    fn settle(&mut self, mut doc: DocId) -> DocId {
+        while doc != TERMINATED && self.text.find(self.values.title(doc).as_bytes()).is_none() {
+            doc = self.candidates.advance();
+        }
+        doc
+    }
+}
+
+impl DocSet for InTitleScorer {
+    fn advance(&mut self) -> DocId {
+        let doc = self.candidates.advance();
+        self.settle(doc)
     }
 
-    fn score(&self, _doc: DocId, _candidates: &mut dyn Scorer) -> Score {
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.candidates.seek(target);
+        self.settle(doc)
+    }
+
+    fn doc(&self) -> DocId {
+        self.candidates.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.candidates.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.candidates.cost()
+    }
+}
+
+impl Scorer for InTitleScorer {
+    fn score(&mut self) -> Score {
         self.score
     }
 }

@@ -10,13 +10,12 @@
 use std::sync::Arc;
 
 use tantivy::{
-    DocId, Score, SegmentReader, TERMINATED, Term,
+    DocId, DocSet, Score, SegmentReader, TERMINATED, Term,
     query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight},
 };
 
 use crate::{
     Kind,
-    checked::{Check, Checked},
     values::{SegmentValues, ValuesCache, kind_number},
 };
 
@@ -167,7 +166,10 @@ impl Weight for KindsWeight {
         if kinds.allowed.is_none() && kinds.favoured.is_none() {
             return Ok(inner);
         }
-        Ok(Box::new(Checked::new(inner, kinds)))
+        let mut scorer = KindsScorer { inner, kinds };
+        let first = scorer.inner.doc();
+        scorer.settle(first);
+        Ok(Box::new(scorer))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -186,12 +188,48 @@ impl Weight for KindsWeight {
     }
 }
 
-impl Check for SegmentKinds {
-    fn keeps(&self, doc: DocId) -> bool {
-        self.allows(doc)
+struct KindsScorer {
+    inner: Box<dyn Scorer>,
+    kinds: SegmentKinds,
+}
+
+impl KindsScorer {
+    /// From the inner scorer's document on, the first of a kind searched.
+    fn settle(&mut self, mut doc: DocId) -> DocId {
+        while doc != TERMINATED && !self.kinds.allows(doc) {
+            doc = self.inner.advance();
+        }
+        doc
+    }
+}
+
+impl DocSet for KindsScorer {
+    fn advance(&mut self) -> DocId {
+        let doc = self.inner.advance();
+        self.settle(doc)
     }
 
-    fn score(&self, doc: DocId, inner: &mut dyn Scorer) -> Score {
-        inner.score() + self.bonus(doc)
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.inner.seek(target);
+        self.settle(doc)
+    }
+
+    fn doc(&self) -> DocId {
+        self.inner.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+}
+
+impl Scorer for KindsScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.inner.doc();
+        self.inner.score() + self.kinds.bonus(doc)
     }
 }

@@ -6,7 +6,6 @@
 
 pub mod analysis;
 mod any;
-mod checked;
 mod facets;
 mod in_title;
 mod kinds;
