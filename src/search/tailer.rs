@@ -160,24 +160,27 @@ impl Tailer {
         let (pages, mut received) = tokio::sync::mpsc::channel(2);
         let writer = self.service.clone();
         let indexing = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-            writer.index.clear()?;
-            let mut count = 0_u64;
-            loop {
-                match received.blocking_recv() {
-                    Some(Rebuilt::Page(page)) => {
-                        count += page.len() as u64;
-                        writer.index.upsert(&page)?;
-                    }
-                    Some(Rebuilt::Complete) => break,
-                    None => {
-                        // The reading failed: nothing of the half-written index is kept.
-                        writer.index.rollback()?;
-                        anyhow::bail!("the rebuild's reading stopped before the end");
+            let written = (|| {
+                writer.index.clear()?;
+                let mut count = 0_u64;
+                loop {
+                    match received.blocking_recv() {
+                        Some(Rebuilt::Page(page)) => {
+                            count += page.len() as u64;
+                            writer.index.upsert(&page)?;
+                        }
+                        Some(Rebuilt::Complete) => break,
+                        None => anyhow::bail!("the rebuild's reading stopped before the end"),
                     }
                 }
+                writer.index.commit()?;
+                Ok(count)
+            })();
+            if written.is_err() {
+                // Nothing of a half-written index is left for the next commit to show.
+                writer.index.rollback()?;
             }
-            writer.index.commit()?;
-            Ok(count)
+            written
         });
         let read = documents::all(&self.state.db, &tenants, &pages, progress).await;
         // Closed: the indexer stopped first, and its error is why the reading stopped.

@@ -817,3 +817,36 @@ async fn a_document_the_database_no_longer_has_leaves_the_index(backend: Backend
     assert!(after.facets["tenant"].is_empty(), "{:?}", after.facets);
     assert_eq!(service.index.len(), everything - 1);
 }
+
+/// A rebuild whose reading fails part way (here: the notices' table is gone) leaves the index
+/// as it was, even after the next commit: nothing of the cleared, half-written one is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_that_fails_part_way_leaves_the_index_as_it_was() {
+    use sea_orm::ConnectionTrait;
+
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    socorg::demo::load(&app.state, 5).await.unwrap();
+    // Without the compaction a rebuild starts afterwards, which commits what it finds.
+    let folder = tempfile::tempdir().unwrap();
+    let service = std::sync::Arc::new(socorg::search::SearchService::open(folder.path()).unwrap());
+    assert!(service.index.try_acquire_writer().unwrap());
+    let mut tailer = socorg::search::tailer::Tailer::new(app.state.clone(), service.clone());
+    let rebuilt = tailer.rebuild_reporting(&|_| {}).await.unwrap();
+    assert!(rebuilt > 0);
+    assert_eq!(service.index.len(), rebuilt);
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE disclosures RENAME TO disclosures_away")
+        .await
+        .unwrap();
+    let failed = tailer.rebuild_reporting(&|_| {}).await;
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE disclosures_away RENAME TO disclosures")
+        .await
+        .unwrap();
+    assert!(failed.is_err(), "{failed:?}");
+    service.index.commit().unwrap();
+    assert_eq!(service.index.len(), rebuilt);
+    assert_eq!(tailer.rebuild_reporting(&|_| {}).await.unwrap(), rebuilt);
+}
