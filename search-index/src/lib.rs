@@ -226,12 +226,17 @@ impl SearchIndex {
         })
     }
 
-    /// Forgets every change since the last commit.
+    /// Forgets every change since the last commit. Without a writer there are none (a writer
+    /// let go of forgets them), and none is taken.
     pub fn rollback(&self) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
+        let mut guard = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::WriterUnavailable)?;
+        if let Some(writer) = guard.as_mut() {
             writer.rollback()?;
-            Ok(())
-        })
+        }
+        Ok(())
     }
 
     /// Makes every change so far durable and searchable.

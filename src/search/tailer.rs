@@ -183,7 +183,8 @@ impl Tailer {
             written
         });
         let read = documents::all(&self.state.db, &tenants, &pages, progress).await;
-        // Closed: the indexer stopped first, and its error is why the reading stopped.
+        // Closed: the indexer has stopped, and its error is the one told (it is why the reading
+        // stopped, unless both failed at once).
         let indexer_stopped = pages.is_closed();
         drop(pages);
         let indexed = indexing.await?;
