@@ -96,6 +96,9 @@ pub struct Tailer {
     rebuild_fence: Option<RebuildFence>,
     /// When the open fence's `xmax` is to be raised; `None` once it has been.
     fence_raise_at: Option<Instant>,
+    /// The compaction the last rebuild started in the background: a next rebuild waits for it,
+    /// which would otherwise commit the index that rebuild has half written.
+    compaction: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Tailer {
@@ -116,6 +119,7 @@ impl Tailer {
             // A fence loaded from disk is raised again: its own raise may not have happened.
             fence_raise_at: rebuild_fence.map(|_| Instant::now() + FENCE_DELAY),
             rebuild_fence,
+            compaction: None,
         }
     }
 
@@ -124,7 +128,7 @@ impl Tailer {
     pub async fn rebuild(&mut self) -> anyhow::Result<u64> {
         let count = self.rebuild_reporting(&|_| {}).await?;
         let service = self.service.clone();
-        tokio::task::spawn_blocking(move || {
+        self.compaction = Some(tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             match service.index.compact() {
                 Ok(()) => info!(
@@ -133,7 +137,7 @@ impl Tailer {
                 ),
                 Err(error) => warn!(%error, "search index compaction failed"),
             }
-        });
+        }));
         Ok(count)
     }
 
@@ -142,6 +146,10 @@ impl Tailer {
         &mut self,
         progress: &(dyn Fn(u64) + Sync),
     ) -> anyhow::Result<u64> {
+        if let Some(compaction) = self.compaction.take() {
+            // It failed or finished; either way it no longer holds the writer.
+            let _ = compaction.await;
+        }
         self.service.set_ready(false);
         let started = Instant::now();
         let snapshot = self.snapshot().await?;
