@@ -826,12 +826,8 @@ async fn a_rebuild_that_fails_part_way_leaves_the_index_as_it_was() {
 
     let app = TestApp::spawn(Backend::Sqlite).await;
     socorg::demo::load(&app.state, 5).await.unwrap();
-    // Without the compaction a rebuild starts afterwards, which commits what it finds.
-    let folder = tempfile::tempdir().unwrap();
-    let service = std::sync::Arc::new(socorg::search::SearchService::open(folder.path()).unwrap());
-    assert!(service.index.try_acquire_writer().unwrap());
-    let mut tailer = socorg::search::tailer::Tailer::new(app.state.clone(), service.clone());
-    let rebuilt = tailer.rebuild_reporting(&|_| {}).await.unwrap();
+    // The next rebuild waits for the compaction this one starts, which commits what it finds.
+    let (_folder, service, mut tailer, rebuilt) = private_tailer(&app).await;
     assert!(rebuilt > 0);
     assert_eq!(service.index.len(), rebuilt);
     app.state
@@ -839,7 +835,7 @@ async fn a_rebuild_that_fails_part_way_leaves_the_index_as_it_was() {
         .execute_unprepared("ALTER TABLE disclosures RENAME TO disclosures_away")
         .await
         .unwrap();
-    let failed = tailer.rebuild_reporting(&|_| {}).await;
+    let failed = tailer.rebuild().await;
     app.state
         .db
         .execute_unprepared("ALTER TABLE disclosures_away RENAME TO disclosures")
@@ -848,5 +844,5 @@ async fn a_rebuild_that_fails_part_way_leaves_the_index_as_it_was() {
     assert!(failed.is_err(), "{failed:?}");
     service.index.commit().unwrap();
     assert_eq!(service.index.len(), rebuilt);
-    assert_eq!(tailer.rebuild_reporting(&|_| {}).await.unwrap(), rebuilt);
+    assert_eq!(tailer.rebuild().await.unwrap(), rebuilt);
 }
