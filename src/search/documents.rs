@@ -1,6 +1,6 @@
 //! What the index holds of each public object, read from the database.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use entities::{disclosure, organisation, tenant};
 use sea_orm::{
@@ -29,6 +29,38 @@ impl TenantDirectory {
                 .collect(),
             now,
         })
+    }
+
+    /// Reads the tenants of objects read after the directory was, with their ancestors: a
+    /// tenant created since (in the transaction that created the objects, say) is not in it.
+    async fn cover(
+        &mut self,
+        db: &impl ConnectionTrait,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<(), DbErr> {
+        let mut missing: BTreeSet<Uuid> = ids
+            .into_iter()
+            .filter(|id| !self.tenants.contains_key(id))
+            .collect();
+        while !missing.is_empty() {
+            let found = tenant::Entity::find()
+                .filter(tenant::Column::Id.is_in(missing.iter().copied()))
+                .all(db)
+                .await?;
+            for tenant in found {
+                self.tenants.insert(tenant.id, tenant);
+            }
+            // Ancestors the found tenants' paths name that are still unknown; a tenant not
+            // found at all is left out, so this ends.
+            missing = missing
+                .iter()
+                .filter_map(|id| self.tenants.get(id))
+                .flat_map(|tenant| tenant.path.split('/'))
+                .filter_map(|segment| Uuid::parse_str(segment).ok())
+                .filter(|id| !self.tenants.contains_key(id))
+                .collect();
+        }
+        Ok(())
     }
 
     /// Today in the tenant's time zone.
@@ -159,7 +191,7 @@ pub async fn current_many(
     db: &impl ConnectionTrait,
     kind: Kind,
     ids: &[&str],
-    tenants: &TenantDirectory,
+    tenants: &mut TenantDirectory,
 ) -> Result<Vec<(String, Option<SearchDocument>)>, DbErr> {
     let mut found: HashMap<String, SearchDocument> = HashMap::new();
     let parsed: Vec<Uuid> = ids
@@ -173,19 +205,28 @@ pub async fn current_many(
                     .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
                     .all(db)
                     .await?;
+                tenants
+                    .cover(db, models.iter().map(|model| model.tenant_id))
+                    .await?;
                 let mut grades = tenants.grades(db, &models).await?;
                 models
                     .iter()
                     .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
                     .collect()
             }
-            Kind::Disclosure => disclosure::Entity::find()
-                .filter(disclosure::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?
-                .iter()
-                .map(|model| disclosure_document(model, tenants))
-                .collect(),
+            Kind::Disclosure => {
+                let models = disclosure::Entity::find()
+                    .filter(disclosure::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?;
+                tenants
+                    .cover(db, models.iter().map(|model| model.tenant_id))
+                    .await?;
+                models
+                    .iter()
+                    .map(|model| disclosure_document(model, tenants))
+                    .collect()
+            }
             Kind::Tender => Vec::new(),
         };
         found.extend(
@@ -227,7 +268,7 @@ pub enum Rebuilt {
 /// sent so far. Ends early when the indexer has stopped.
 pub async fn all(
     db: &impl ConnectionTrait,
-    tenants: &TenantDirectory,
+    tenants: &mut TenantDirectory,
     pages: &tokio::sync::mpsc::Sender<Rebuilt>,
     mut sent: impl FnMut(u64),
 ) -> anyhow::Result<()> {
@@ -252,6 +293,9 @@ pub async fn all(
         let page = query.all(db).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
+        tenants
+            .cover(db, page.iter().map(|model| model.tenant_id))
+            .await?;
         let mut grades = tenants.grades(db, &page).await?;
         send(
             page.iter()
@@ -271,6 +315,9 @@ pub async fn all(
         let page = query.all(db).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
+        tenants
+            .cover(db, page.iter().map(|model| model.tenant_id))
+            .await?;
         send(
             page.iter()
                 .map(|model| disclosure_document(model, tenants))
@@ -283,4 +330,94 @@ pub async fn all(
         .await
         .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use entities::{organisation, tenant};
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    use search_index::Kind;
+    use uuid::Uuid;
+
+    use super::{TenantDirectory, current_many};
+
+    fn tenant(slug: &str, parent: Option<&tenant::Model>) -> tenant::Model {
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        tenant::Model {
+            id,
+            slug: slug.to_owned(),
+            name_zh: slug.to_owned(),
+            name_en: slug.to_owned(),
+            division_code: "440304".to_owned(),
+            parent_id: parent.map(|parent| parent.id),
+            path: parent.map_or_else(
+                || format!("/{id}/"),
+                |parent| format!("{}{id}/", parent.path),
+            ),
+            org_code: None,
+            time_zone: "Asia/Shanghai".to_owned(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// A rebuild reads the tenants, then the objects: an object committed in between with a
+    /// tenant of its own (as the demo commits both at once) still names its tenant and the
+    /// tenants above it, or a search within the tenant would miss it.
+    #[tokio::test]
+    async fn an_object_read_after_the_directory_names_a_tenant_created_since() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = crate::config::sqlite_url(&folder.path().join("socorg.db"));
+        crate::db::migrate(&url).await.unwrap();
+        let db = crate::db::connect_app(&url).await.unwrap();
+        let mut directory = TenantDirectory::load(&db, Utc::now()).await.unwrap();
+
+        let city = tenant("city", None);
+        let district = tenant("district", Some(&city));
+        for model in [&city, &district] {
+            model.clone().into_active_model().insert(&db).await.unwrap();
+        }
+        let now = Utc::now();
+        let organisation = organisation::Model {
+            id: Uuid::now_v7(),
+            tenant_id: district.id,
+            uscc: "52440304MJL000001X".to_owned(),
+            uscc_override_reason: None,
+            name: "深圳市福田区长者服务中心".to_owned(),
+            name_key: crate::types::name_key("深圳市福田区长者服务中心"),
+            org_type: "social_service_organisation".to_owned(),
+            sub_kind: None,
+            address: "福田区".to_owned(),
+            legal_representative: "张三".to_owned(),
+            service_areas: "[]".to_owned(),
+            founded_on: None,
+            registered_funds_fen: 0,
+            contact_phone: None,
+            contact_email: None,
+            purpose: None,
+            status: "registered".to_owned(),
+            status_reason: None,
+            status_date: None,
+            registered_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        organisation
+            .clone()
+            .into_active_model()
+            .insert(&db)
+            .await
+            .unwrap();
+
+        let id = organisation.id.to_string();
+        let read = current_many(&db, Kind::Organisation, &[id.as_str()], &mut directory)
+            .await
+            .unwrap();
+        let document = read[0].1.as_ref().expect("the organisation is public");
+        assert_eq!(document.tenant, "district");
+        assert_eq!(document.tenant_path, ["city", "district"]);
+    }
 }

@@ -162,7 +162,7 @@ impl Tailer {
             .flatten()
             .unwrap_or(0);
         let high_read_at = Instant::now();
-        let tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
+        let mut tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
         // The index is written on a thread of its own, a page or two behind the reading: the
         // writer does the analysis, and a compaction may hold it for seconds.
         let (pages, mut received) = tokio::sync::mpsc::channel(2);
@@ -190,7 +190,7 @@ impl Tailer {
             }
             written
         });
-        let read = documents::all(&self.state.db, &tenants, &pages, progress).await;
+        let read = documents::all(&self.state.db, &mut tenants, &pages, progress).await;
         // Closed: the indexer has stopped, and its error is the one told (it is why the reading
         // stopped, unless both failed at once).
         let indexer_stopped = pages.is_closed();
@@ -371,7 +371,7 @@ impl Tailer {
             .iter()
             .map(|row| (row.kind.as_str(), row.object_id.as_str()))
             .collect();
-        let tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
+        let mut tenants = TenantDirectory::load(&self.state.db, self.state.clock.now()).await?;
         let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (kind, id) in latest {
             by_kind.entry(kind).or_default().push(id);
@@ -383,7 +383,7 @@ impl Tailer {
                 continue;
             };
             for (id, document) in
-                documents::current_many(&self.state.db, kind, &ids, &tenants).await?
+                documents::current_many(&self.state.db, kind, &ids, &mut tenants).await?
             {
                 match document {
                     Some(document) => upserts.push(document),
