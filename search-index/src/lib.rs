@@ -18,7 +18,7 @@ mod values;
 
 use std::{
     path::Path,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use chrono::{DateTime, Utc};
@@ -160,14 +160,23 @@ impl SearchIndex {
         })
     }
 
+    /// The writer, if one is held. A panic while it was held (a bug, in analysis say) leaves it
+    /// in a state nobody knows: it is dropped with its uncommitted changes, as a rollback would
+    /// drop them, and the next change takes a new one. The index stays as last committed.
+    fn writer_slot(&self) -> MutexGuard<'_, Option<IndexWriter>> {
+        self.writer.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            self.writer.clear_poison();
+            guard
+        })
+    }
+
     fn with_writer<T>(
         &self,
         work: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
     ) -> Result<T, SearchError> {
-        let mut guard = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::WriterUnavailable)?;
+        let mut guard = self.writer_slot();
         if guard.is_none() {
             *guard = Some(self.index.writer(WRITER_MEMORY)?);
         }
@@ -190,9 +199,7 @@ impl SearchIndex {
 
     /// Lets go of the writer (and its lock), so that another process may take it.
     pub fn release_writer(&self) {
-        if let Ok(mut guard) = self.writer.lock()
-            && let Some(writer) = guard.take()
-        {
+        if let Some(writer) = self.writer_slot().take() {
             let _ = writer.wait_merging_threads();
         }
     }
@@ -229,11 +236,7 @@ impl SearchIndex {
     /// Forgets every change since the last commit. Without a writer there are none (a writer
     /// let go of forgets them), and none is taken.
     pub fn rollback(&self) -> Result<(), SearchError> {
-        let mut guard = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::WriterUnavailable)?;
-        if let Some(writer) = guard.as_mut() {
+        if let Some(writer) = self.writer_slot().as_mut() {
             writer.rollback()?;
         }
         Ok(())
@@ -265,10 +268,7 @@ impl SearchIndex {
     /// writer while merges already started finish.
     pub fn compact(&self) -> Result<(), SearchError> {
         let merging = {
-            let mut guard = self
-                .writer
-                .lock()
-                .map_err(|_| SearchError::WriterUnavailable)?;
+            let mut guard = self.writer_slot();
             // Merges the policy started would hold some of the segments: the writer is replaced
             // once they are done, and nothing given to it may be lost with it.
             if let Some(mut writer) = guard.take() {
@@ -360,5 +360,62 @@ impl SearchIndex {
         out.add_text(fields.url, &document.url);
         out.add_u64(fields.tie_order, schema::tie_order(&title, key));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, SearchDocument, SearchIndex, SearchQuery};
+
+    fn organisation(id: &str, title: &str) -> SearchDocument {
+        SearchDocument {
+            kind: Some(Kind::Organisation),
+            id: id.to_owned(),
+            title: title.to_owned(),
+            ..SearchDocument::default()
+        }
+    }
+
+    fn total(index: &SearchIndex, text: &str) -> usize {
+        index
+            .search(&SearchQuery {
+                text: text.to_owned(),
+                limit: 10,
+                ..SearchQuery::default()
+            })
+            .unwrap()
+            .total
+    }
+
+    /// A panic while the writer is held (here, by a change half given to it) drops that change
+    /// and that writer; the index keeps what was committed and takes changes again.
+    #[test]
+    fn a_panic_while_writing_loses_only_what_was_not_committed() {
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .upsert(&[organisation("1", "福田长者服务中心")])
+            .unwrap();
+        index.commit().unwrap();
+
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            index
+                .with_writer::<()>(|writer| {
+                    writer.delete_all_documents()?;
+                    panic!("a bug while writing");
+                })
+                .unwrap();
+        }));
+        assert!(panicked.is_err());
+
+        index
+            .upsert(&[organisation("2", "南山青年发展中心")])
+            .unwrap();
+        index.commit().unwrap();
+        assert_eq!(
+            total(&index, "长者"),
+            1,
+            "the delete given before the panic is gone"
+        );
+        assert_eq!(total(&index, "青年"), 1);
     }
 }

@@ -843,3 +843,61 @@ fn pages_totals_and_facets_agree_with_every_match_in_every_segment() {
         assert_eq!(whole.facets["kind"]["organisation"] as usize, current.len());
     }
 }
+
+/// The other name in the index of `a_chinese_name_is_found_by_any_two_characters_of_it`.
+const OTHER: &str = "星河青年发展促进会";
+
+fn named(name: &str) -> SearchDocument {
+    organisation(
+        "1",
+        name,
+        "futian",
+        "social_group",
+        &["养老"],
+        "51440304MJL000001X",
+        "registered",
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever an organisation is called and whatever is typed, indexing, committing and
+    /// searching succeed.
+    #[test]
+    fn any_name_is_indexed_and_any_text_searched(name in "\\PC{0,40}", typed in "\\PC{0,40}") {
+        let index = SearchIndex::in_memory().unwrap();
+        index.upsert(&[named(&name)]).unwrap();
+        index.commit().unwrap();
+        for input in [&name, &typed] {
+            let results = index.search(&text(input));
+            proptest::prop_assert!(results.is_ok(), "{input:?}: {results:?}");
+        }
+    }
+
+    /// A name in Chinese characters is found first by itself, and by any two of its characters
+    /// in a row unless the other name holds them too.
+    #[test]
+    fn a_chinese_name_is_found_by_any_two_characters_of_it(
+        name in "[\u{4e00}-\u{9fa5}]{2,12}",
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let index = SearchIndex::in_memory().unwrap();
+        index.upsert(&[named(&name)]).unwrap();
+        let mut other = named(OTHER);
+        other.id = "2".to_owned();
+        index.upsert(&[other]).unwrap();
+        index.commit().unwrap();
+        let characters: Vec<char> = name.chars().collect();
+        let start = at.index(characters.len() - 1);
+        let part: String = characters[start..start + 2].iter().collect();
+        let found = ids(&index, text(&name));
+        proptest::prop_assert_eq!(found.first().map(String::as_str), Some("1"), "{:?}", name);
+        let found = ids(&index, text(&part));
+        if OTHER.contains(&part) {
+            proptest::prop_assert!(found.contains(&"1".to_owned()), "{:?} in {:?}", part, name);
+        } else {
+            proptest::prop_assert_eq!(found.first().map(String::as_str), Some("1"), "{:?} in {:?}", part, name);
+        }
+    }
+}
