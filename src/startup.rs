@@ -50,13 +50,20 @@ impl App {
         crate::evaluations::rubrics::ensure_defaults_everywhere(&state.db, state.clock.now())
             .await?;
         let folder = state.config.data_dir.join("search");
-        let search = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await??;
-        // This server is the index's only writer; `socorg reindex` sees the lock and asks it.
-        if !search.index.try_acquire_writer()? {
-            anyhow::bail!(
+        let opened = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await?;
+        let held = || {
+            anyhow::anyhow!(
                 "another server holds the search index in {}; give each server its own --data-dir",
                 state.config.data_dir.display()
-            );
+            )
+        };
+        let search = match opened {
+            Err(error) if error.is::<crate::search::IndexHeld>() => return Err(held()),
+            opened => opened?,
+        };
+        // This server is the index's only writer; `socorg reindex` sees the lock and asks it.
+        if !search.index.try_acquire_writer()? {
+            return Err(held());
         }
         state.search = Some(Arc::new(search));
         Ok(App {
@@ -109,7 +116,9 @@ impl App {
             let _ = tailer.await;
         }
         if let Some(search) = &self.state.search {
-            search.index.release_writer();
+            // A rebuild's indexer or a compaction may still be running; neither can take the
+            // writer (and its lock) again.
+            search.index.close();
         }
         if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
             warn!(%error, "final audit sealing failed");

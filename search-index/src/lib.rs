@@ -18,7 +18,10 @@ mod values;
 
 use std::{
     path::Path,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use chrono::{DateTime, Utc};
@@ -116,6 +119,8 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
+    /// Set by `close`: no writer is taken again.
+    closed: AtomicBool,
     fields: Fields,
     /// Each live segment's values as the queries read them; decoded by the reader's warmer.
     values: Arc<values::ValuesCache>,
@@ -155,6 +160,7 @@ impl SearchIndex {
             index,
             reader,
             writer: Mutex::new(None),
+            closed: AtomicBool::new(false),
             fields,
             values,
         })
@@ -177,6 +183,9 @@ impl SearchIndex {
         work: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
     ) -> Result<T, SearchError> {
         let mut guard = self.writer_slot();
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(SearchError::WriterUnavailable);
+        }
         if guard.is_none() {
             *guard = Some(self.index.writer(WRITER_MEMORY)?);
         }
@@ -201,6 +210,36 @@ impl SearchIndex {
     pub fn release_writer(&self) {
         if let Some(writer) = self.writer_slot().take() {
             let _ = writer.wait_merging_threads();
+        }
+    }
+
+    /// Lets go of the writer for good (at shutdown). Work still running on other threads, a
+    /// rebuild's indexer or a compaction, can no longer take it again, so the directory's lock
+    /// is free for the next process; its changes not yet committed are dropped.
+    pub fn close(&self) {
+        let writer = {
+            let mut guard = self.writer_slot();
+            self.closed.store(true, Ordering::SeqCst);
+            guard.take()
+        };
+        if let Some(writer) = writer {
+            let _ = writer.wait_merging_threads();
+        }
+    }
+
+    /// Whether a writer, of another process or of an index opened here, holds the index in
+    /// `folder`; a folder that does not exist is held by none.
+    pub fn is_held(folder: &Path) -> Result<bool, SearchError> {
+        use tantivy::directory::{Directory, INDEX_WRITER_LOCK, error::LockError};
+        if !folder.exists() {
+            return Ok(false);
+        }
+        let directory = MmapDirectory::open(folder)
+            .map_err(|error| SearchError::Directory(error.to_string()))?;
+        match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+            Ok(_lock) => Ok(false),
+            Err(LockError::LockBusy) => Ok(true),
+            Err(error) => Err(SearchError::Directory(error.to_string())),
         }
     }
 
@@ -263,27 +302,33 @@ impl SearchIndex {
     /// Merges every segment into one and shows the result. A query visits each segment, so
     /// after a rebuild (which leaves about one segment per writer flush) this saves most of a
     /// query's fixed cost; later changes add small segments, which the merge policy keeps few.
-    /// Changes not yet committed are committed first (a later commit then has nothing of
-    /// them left to do); changes made during the merge are kept, deletes included. Holds the
-    /// writer while merges already started finish.
+    /// Changes not yet committed are committed first (a later commit then has nothing of them
+    /// left to do); changes made during the merge are kept, deletes included.
+    ///
+    /// The writer is held only to start the merge, so changes keep flowing while it runs. A
+    /// merge the policy started may end first and replace some of the segments; this merge's
+    /// result is then dropped (tantivy keeps whichever ends first) and it starts again over the
+    /// segments there are now.
     pub fn compact(&self) -> Result<(), SearchError> {
-        let merging = {
-            let mut guard = self.writer_slot();
-            // Merges the policy started would hold some of the segments: the writer is replaced
-            // once they are done, and nothing given to it may be lost with it.
-            if let Some(mut writer) = guard.take() {
+        const ATTEMPTS: usize = 5;
+        for attempt in 1..=ATTEMPTS {
+            let merging = self.with_writer(|writer| {
                 writer.commit()?;
-                writer.wait_merging_threads()?;
+                let segments = self.index.searchable_segment_ids()?;
+                Ok((segments.len() > 1).then(|| writer.merge(&segments)))
+            })?;
+            let Some(merging) = merging else {
+                self.reader.reload()?;
+                return Ok(());
+            };
+            match merging.wait() {
+                Ok(_) => {
+                    self.reader.reload()?;
+                    return Ok(());
+                }
+                Err(_) if attempt < ATTEMPTS => {}
+                Err(error) => return Err(error.into()),
             }
-            let mut writer = self.index.writer(WRITER_MEMORY)?;
-            let segments = self.index.searchable_segment_ids()?;
-            let merging = (segments.len() > 1).then(|| writer.merge(&segments));
-            *guard = Some(writer);
-            merging
-        };
-        if let Some(merging) = merging {
-            merging.wait()?;
-            self.reader.reload()?;
         }
         Ok(())
     }
@@ -417,5 +462,26 @@ mod tests {
             "the delete given before the panic is gone"
         );
         assert_eq!(total(&index, "青年"), 1);
+    }
+
+    /// After `close`, work still running (a rebuild's indexer at shutdown) cannot take the
+    /// writer, nor its lock, again.
+    #[test]
+    fn a_closed_index_takes_no_writer_again() {
+        let folder = tempfile::tempdir().unwrap();
+        assert!(!SearchIndex::is_held(&folder.path().join("missing")).unwrap());
+        let index = SearchIndex::open_or_create(folder.path()).unwrap();
+        assert!(index.try_acquire_writer().unwrap());
+        assert!(SearchIndex::is_held(folder.path()).unwrap());
+        index.close();
+        assert!(!SearchIndex::is_held(folder.path()).unwrap());
+        assert!(
+            index
+                .upsert(&[organisation("1", "福田长者服务中心")])
+                .is_err()
+        );
+        assert!(!SearchIndex::is_held(folder.path()).unwrap());
+        let next = SearchIndex::open_or_create(folder.path()).unwrap();
+        assert!(next.try_acquire_writer().unwrap());
     }
 }

@@ -76,18 +76,26 @@ pub async fn reindex(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<ReindexOutcome> {
     let folder = state.config.data_dir.join("search");
-    let service = std::sync::Arc::new(SearchService::open(&folder)?);
-    if !service.index.try_acquire_writer()? {
-        search_change::Entity::insert(search_change::ActiveModel {
-            id: NotSet,
-            kind: Set(REBUILD.to_owned()),
-            object_id: Set(String::new()),
-            created_at: Set(state.clock.now()),
-        })
-        .exec_without_returning(&state.db)
-        .await?;
-        return Ok(ReindexOutcome::Requested);
-    }
+    let opened = match SearchService::open(&folder) {
+        Ok(service) => Some(service),
+        Err(error) if error.is::<IndexHeld>() => None,
+        Err(error) => return Err(error),
+    };
+    let service = match opened {
+        Some(service) if service.index.try_acquire_writer()? => std::sync::Arc::new(service),
+        // A running server holds it (perhaps of another schema version; it was left alone).
+        _ => {
+            search_change::Entity::insert(search_change::ActiveModel {
+                id: NotSet,
+                kind: Set(REBUILD.to_owned()),
+                object_id: Set(String::new()),
+                created_at: Set(state.clock.now()),
+            })
+            .exec_without_returning(&state.db)
+            .await?;
+            return Ok(ReindexOutcome::Requested);
+        }
+    };
     let total = documents::count(&state.db).await?;
     let mut with_search = state.clone();
     with_search.search = Some(service.clone());
@@ -99,6 +107,11 @@ pub async fn reindex(
     tokio::task::spawn_blocking(move || service.index.compact()).await??;
     Ok(ReindexOutcome::Rebuilt(done))
 }
+
+/// Another process (a running server) holds the index's writer: its folder is left alone.
+#[derive(Debug, thiserror::Error)]
+#[error("another process holds the search index in {}", .0.display())]
+pub struct IndexHeld(pub PathBuf);
 
 /// This node's index and where it stands.
 pub struct SearchService {
@@ -124,8 +137,12 @@ const REBUILD_FENCE_FILE: &str = "rebuild-fence";
 
 impl SearchService {
     /// Opens the index in `folder`; an unreadable index or one of another schema version is
-    /// moved aside and a fresh one created, to be rebuilt.
+    /// moved aside and a fresh one created, to be rebuilt. An index another process holds is
+    /// not touched (`IndexHeld`), whatever its version.
     pub fn open(folder: &Path) -> anyhow::Result<Self> {
+        if SearchIndex::is_held(folder)? {
+            return Err(IndexHeld(folder.to_path_buf()).into());
+        }
         let version = std::fs::read_to_string(folder.join(VERSION_FILE)).ok();
         let current =
             version.as_deref().map(str::trim) == Some(SCHEMA_VERSION.to_string().as_str());

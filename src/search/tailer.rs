@@ -82,6 +82,8 @@ struct Snapshot {
     xmin: i64,
     /// One above the newest transaction id assigned.
     xmax: i64,
+    /// When it was taken.
+    at: Instant,
 }
 
 pub struct Tailer {
@@ -251,6 +253,7 @@ impl Tailer {
         Ok(Some(Snapshot {
             xmin: row.try_get("", "xmin")?,
             xmax: row.try_get("", "xmax")?,
+            at: Instant::now(),
         }))
     }
 
@@ -266,11 +269,12 @@ impl Tailer {
             .all(&self.state.db)
             .await?;
         let read_through = rows.last().map_or(self.seen_through, |row| row.id);
-        if !self.gaps.is_empty() {
-            let waiting: Vec<i64> = self.gaps.keys().copied().take(BATCH as usize).collect();
+        // The gaps looked for again, a batch at a time; only these can be found to have ended.
+        let waiting: BTreeSet<i64> = self.gaps.keys().copied().take(BATCH as usize).collect();
+        if !waiting.is_empty() {
             rows.extend(
                 search_change::Entity::find()
-                    .filter(search_change::Column::Id.is_in(waiting))
+                    .filter(search_change::Column::Id.is_in(waiting.iter().copied()))
                     .all(&self.state.db)
                     .await?,
             );
@@ -289,7 +293,7 @@ impl Tailer {
             std::process::abort();
         }
         let found: BTreeSet<i64> = rows.iter().map(|row| row.id).collect();
-        self.settle(read_through, &found, snapshot);
+        self.settle(read_through, &found, &waiting, snapshot);
         let mut applied = rows.len();
         if let (Some(fence), Some(snapshot)) = (self.rebuild_fence.as_mut(), snapshot) {
             match self.fence_raise_at {
@@ -406,8 +410,15 @@ impl Tailer {
     }
 
     /// Records the gaps below what was read, drops those filled or ended, and moves the
-    /// watermark up to the first gap still open.
-    fn settle(&mut self, read_through: i64, found: &BTreeSet<i64>, snapshot: Option<Snapshot>) {
+    /// watermark up to the first gap still open. A gap can only be found to have ended if it
+    /// was looked for (`waiting`) after the snapshot was taken.
+    fn settle(
+        &mut self,
+        read_through: i64,
+        found: &BTreeSet<i64>,
+        waiting: &BTreeSet<i64>,
+        snapshot: Option<Snapshot>,
+    ) {
         self.gaps.retain(|id, _| !found.contains(id));
         if let Some(snapshot) = snapshot {
             let now = Instant::now();
@@ -422,13 +433,16 @@ impl Tailer {
                     );
                 }
             }
-            // Every gap is timed and fenced, not only the first.
-            self.gaps.retain(|_, gap| {
-                if gap.fence.is_none() && gap.seen.elapsed() >= FENCE_DELAY {
+            // Every gap is timed and fenced, not only the first. The fence is a snapshot taken
+            // `FENCE_DELAY` or more after the gap was seen.
+            self.gaps.retain(|id, gap| {
+                if gap.fence.is_none()
+                    && snapshot.at.saturating_duration_since(gap.seen) >= FENCE_DELAY
+                {
                     gap.fence = Some(snapshot.xmax);
                 }
                 // Kept until the transaction that took the id has ended without committing it.
-                gap.fence.is_none_or(|fence| snapshot.xmin < fence)
+                !waiting.contains(id) || gap.fence.is_none_or(|fence| snapshot.xmin < fence)
             });
         }
         // SQLite: writers take turns and ids commit in order, so no gap is ever filled later.

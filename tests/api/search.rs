@@ -20,11 +20,22 @@ crate::on_both_databases!(
     a_document_the_database_no_longer_has_leaves_the_index,
 );
 
+/// A signed-in reader's token. Polling anonymously would use up the address's allowance, which
+/// never comes back: the tests' clock stands still.
+async fn reader(app: &TestApp) -> String {
+    app.platform_admin(&format!(
+        "reader-{}@example.org",
+        uuid::Uuid::now_v7().simple()
+    ))
+    .await
+}
+
 /// Polls (real time: the index follows the database on its own) until `check` holds.
 async fn eventually(app: &TestApp, path: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let token = reader(app).await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let response = app.get(path, None).await;
+        let response = app.get(path, Some(&token)).await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text);
         if check(&response.body) || Instant::now() > deadline {
             return response.body;
@@ -323,20 +334,20 @@ async fn documents_in_database(app: &TestApp) -> u64 {
             .unwrap()
 }
 
-async fn index_total(app: &TestApp) -> u64 {
-    app.get("/api/v1/search?limit=1", None).await.body["total"]
-        .as_u64()
-        .unwrap()
+async fn index_total(app: &TestApp, token: &str) -> u64 {
+    let response = app.get("/api/v1/search?limit=1", Some(token)).await;
+    response.body["total"].as_u64().expect(&response.text)
 }
 
 async fn converges(app: &TestApp) {
+    let token = reader(app).await;
     let expected = documents_in_database(app).await;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while index_total(app).await != expected && Instant::now() < deadline {
+    while index_total(app, &token).await != expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        index_total(app).await,
+        index_total(app, &token).await,
         expected,
         "the index holds exactly what the database holds"
     );
@@ -496,18 +507,32 @@ async fn a_corrupt_or_outdated_index_is_rebuilt_at_start(backend: Backend) {
         "the old index was replaced"
     );
     converges(&second).await;
-    assert_eq!(second.get("/readyz", None).await.body["search"], "ok");
+    search_becomes_ready(&second).await;
     second.stop().await;
 
     // Unreadable: its metadata overwritten with garbage.
     std::fs::write(folder.join("meta.json"), "{ not json").unwrap();
     let third = first.spawn_beside(true).await;
     converges(&third).await;
-    assert_eq!(third.get("/readyz", None).await.body["search"], "ok");
+    search_becomes_ready(&third).await;
     assert_eq!(
         std::fs::read_to_string(folder.join("schema-version")).unwrap(),
         search_index::SCHEMA_VERSION.to_string()
     );
+}
+
+/// Polls readiness until the search index is ready (it is committed a moment before the
+/// rebuild is done).
+async fn search_becomes_ready(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = app.get("/readyz", None).await;
+        if ready.body["search"] == "ok" || Instant::now() > deadline {
+            assert_eq!(ready.body["search"], "ok", "{}", ready.text);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn app_search(app: &TestApp, text: &str) -> Value {
@@ -543,6 +568,8 @@ async fn two_nodes_on_one_postgres_both_converge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reindex_rebuilds_or_asks_the_running_server() {
+    use sea_orm::ConnectionTrait;
+
     let mut app = TestApp::spawn(Backend::Sqlite).await;
     socorg::demo::load(&app.state, 20).await.unwrap();
     converges(&app).await;
@@ -557,9 +584,36 @@ async fn reindex_rebuilds_or_asks_the_running_server() {
             .output()
             .expect("socorg reindex")
     };
+    // Even when the running server's index is of another schema version than the command's
+    // (an upgrade under way), the command leaves it alone and asks the server.
+    let folder = data_dir.join("search");
+    std::fs::write(folder.join("schema-version"), "0").unwrap();
     let asked = reindex();
     assert!(asked.status.success());
     assert!(String::from_utf8_lossy(&asked.stdout).contains("asked to rebuild"));
+    assert!(
+        folder.join("meta.json").exists(),
+        "the server's index is left in place"
+    );
+    // The server rebuilds: its cursor passes the request once the rebuild is done.
+    let requested = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT max(id) AS id FROM search_changes",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "id")
+        .unwrap();
+    let service = app.state.search.clone().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while service.cursor() < requested && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(service.cursor() >= requested, "the server rebuilt");
     converges(&app).await;
     let expected = documents_in_database(&app).await;
     app.stop().await;
@@ -678,6 +732,41 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
     .await;
     assert_eq!(tailer.watermark(), quick);
     assert_eq!(found("迟到提交"), 1, "the late commit was applied");
+
+    // More gaps than a tick looks for again (a bulk import's transaction): those beyond the
+    // first batch are looked for by later ticks, not taken for rolled back when it commits.
+    let slow = owner.begin().await.unwrap();
+    slow.execute_unprepared(&format!(
+        "INSERT INTO search_changes (kind, object_id, created_at) \
+         SELECT 'organisation', '{}', now() FROM generate_series(1, 1200)",
+        ids[1]
+    ))
+    .await
+    .unwrap();
+    slow.execute_unprepared(&format!(
+        "UPDATE organisations SET name = '大批迟到提交协会' WHERE id = '{}'",
+        ids[0]
+    ))
+    .await
+    .unwrap();
+    let late = append_change(&slow, &ids[0]).await;
+    let quick = append_change(&owner, &ids[1]).await;
+    tick_until(&mut tailer, Duration::from_secs(3), |tailer| {
+        tailer.watermark() >= quick
+    })
+    .await;
+    assert!(tailer.watermark() < late - 1000, "the gaps are waited for");
+    slow.commit().await.unwrap();
+    tick_until(&mut tailer, Duration::from_secs(15), |tailer| {
+        tailer.watermark() >= quick
+    })
+    .await;
+    assert_eq!(tailer.watermark(), quick);
+    assert_eq!(
+        found("大批迟到"),
+        1,
+        "a change beyond the first batch of gaps was applied"
+    );
 
     // An id whose transaction rolled back is passed once that transaction has ended.
     let doomed = owner.begin().await.unwrap();
