@@ -166,9 +166,10 @@ impl SearchIndex {
         })
     }
 
-    /// The writer, if one is held. A panic while it was held (a bug, in analysis say) leaves it
-    /// in a state nobody knows: it is dropped with its uncommitted changes, as a rollback would
-    /// drop them, and the next change takes a new one. The index stays as last committed.
+    /// The writer, if one is held. A panic while it was held (a bug in making a document, say)
+    /// leaves it in a state nobody knows: it is dropped with its uncommitted changes, as a
+    /// rollback would drop them, and the next change takes a new one. The index stays as last
+    /// committed.
     fn writer_slot(&self) -> MutexGuard<'_, Option<IndexWriter>> {
         self.writer.lock().unwrap_or_else(|poisoned| {
             let mut guard = poisoned.into_inner();
@@ -190,7 +191,14 @@ impl SearchIndex {
             *guard = Some(self.index.writer(WRITER_MEMORY)?);
         }
         let writer = guard.as_mut().ok_or(SearchError::WriterUnavailable)?;
-        work(writer)
+        let result = work(writer);
+        if let Err(SearchError::Tantivy(tantivy::TantivyError::ErrorInThread(_))) = &result {
+            // One of its indexing threads died (a panic while analysing a document): a writer
+            // short of threads may stop taking documents. It is dropped with its uncommitted
+            // changes, and the next change takes a new one.
+            *guard = None;
+        }
+        result
     }
 
     fn key(kind: Kind, id: &str) -> String {
@@ -305,31 +313,41 @@ impl SearchIndex {
     /// Changes not yet committed are committed first (a later commit then has nothing of them
     /// left to do); changes made during the merge are kept, deletes included.
     ///
-    /// The writer is held only to start the merge, so changes keep flowing while it runs. A
-    /// merge the policy started may end first and replace some of the segments; this merge's
-    /// result is then dropped (tantivy keeps whichever ends first) and it starts again over the
-    /// segments there are now.
+    /// The writer is held only to start the merge, so changes keep flowing while it runs. The
+    /// merge policy is off meanwhile, so that no commit starts a merge of its own. A merge the
+    /// policy started before may still end first and replace some of the segments; this
+    /// merge's result is then dropped (tantivy keeps whichever ends first), and it starts again
+    /// over the segments there are now.
     pub fn compact(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+            Ok(())
+        })?;
+        let merged = self.merge_all();
+        let restored = self.with_writer(|writer| {
+            writer.set_merge_policy(Box::<tantivy::indexer::DefaultMergePolicy>::default());
+            Ok(())
+        });
+        merged.and(restored)
+    }
+
+    fn merge_all(&self) -> Result<(), SearchError> {
         const ATTEMPTS: usize = 5;
-        for attempt in 1..=ATTEMPTS {
+        for attempt in 1.. {
             let merging = self.with_writer(|writer| {
                 writer.commit()?;
                 let segments = self.index.searchable_segment_ids()?;
                 Ok((segments.len() > 1).then(|| writer.merge(&segments)))
             })?;
-            let Some(merging) = merging else {
-                self.reader.reload()?;
-                return Ok(());
-            };
+            let Some(merging) = merging else { break };
             match merging.wait() {
-                Ok(_) => {
-                    self.reader.reload()?;
-                    return Ok(());
-                }
-                Err(_) if attempt < ATTEMPTS => {}
+                Ok(_) => break,
+                // Some of the segments were replaced by a merge that ended first.
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempt < ATTEMPTS => {}
                 Err(error) => return Err(error.into()),
             }
         }
+        self.reader.reload()?;
         Ok(())
     }
 
@@ -462,6 +480,34 @@ mod tests {
             "the delete given before the panic is gone"
         );
         assert_eq!(total(&index, "青年"), 1);
+    }
+
+    /// A panic in one of the writer's indexing threads (here, in the analysis of a title)
+    /// fails that commit; the writer is replaced, and the next changes are indexed.
+    #[test]
+    fn a_writer_whose_indexing_thread_died_is_replaced() {
+        use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Tokenizer};
+
+        #[derive(Clone, Default)]
+        struct Exploding(RawTokenizer);
+        impl Tokenizer for Exploding {
+            type TokenStream<'a> = <RawTokenizer as Tokenizer>::TokenStream<'a>;
+            fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+                assert!(!text.contains('💥'), "a bug in analysis");
+                self.0.token_stream(text)
+            }
+        }
+
+        let index = SearchIndex::in_memory().unwrap();
+        index.index.tokenizers().register(
+            crate::analysis::GRAMS,
+            TextAnalyzer::builder(Exploding::default()).build(),
+        );
+        let _ = index.upsert(&[organisation("1", "💥")]);
+        assert!(index.commit().is_err(), "the thread that indexed it died");
+        index.upsert(&[organisation("2", "青年")]).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.len(), 1);
     }
 
     /// After `close`, work still running (a rebuild's indexer at shutdown) cannot take the
