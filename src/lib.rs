@@ -25,5 +25,7 @@ pub mod search;
 pub mod startup;
 pub mod state;
 pub mod tenants;
+#[cfg(test)]
+mod testing;
 pub mod types;
 pub mod users;

@@ -379,31 +379,12 @@ mod tests {
         for model in [&city, &district] {
             model.clone().into_active_model().insert(&db).await.unwrap();
         }
-        let now = Utc::now();
         let organisation = organisation::Model {
-            id: Uuid::now_v7(),
-            tenant_id: district.id,
             uscc: "52440304MJL000001X".to_owned(),
-            uscc_override_reason: None,
             name: "深圳市福田区长者服务中心".to_owned(),
             name_key: crate::types::name_key("深圳市福田区长者服务中心"),
-            org_type: "social_service_organisation".to_owned(),
-            sub_kind: None,
-            address: "福田区".to_owned(),
-            legal_representative: "张三".to_owned(),
-            service_areas: "[]".to_owned(),
-            founded_on: None,
-            registered_funds_fen: 0,
-            contact_phone: None,
-            contact_email: None,
-            purpose: None,
-            status: "registered".to_owned(),
-            status_reason: None,
-            status_date: None,
-            registered_at: Some(now),
-            created_at: now,
-            updated_at: now,
-            version: 1,
+            registered_at: Some(Utc::now()),
+            ..crate::testing::organisation(district.id, "registered")
         };
         organisation
             .clone()

@@ -686,6 +686,16 @@ async fn append_change(db: &impl sea_orm::ConnectionTrait, object_id: &str) -> i
     row.try_get("", "id").unwrap()
 }
 
+/// Renames an organisation and appends its change, in `db`'s transaction; the change's id.
+async fn rename(db: &impl sea_orm::ConnectionTrait, id: &str, name: &str) -> i64 {
+    db.execute_unprepared(&format!(
+        "UPDATE organisations SET name = '{name}' WHERE id = '{id}'"
+    ))
+    .await
+    .unwrap();
+    append_change(db, id).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_takes() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -710,13 +720,7 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
 
     // A slow transaction renames an organisation and takes an id; a quick one takes the next.
     let slow = owner.begin().await.unwrap();
-    slow.execute_unprepared(&format!(
-        "UPDATE organisations SET name = '迟到提交测试协会' WHERE id = '{}'",
-        ids[0]
-    ))
-    .await
-    .unwrap();
-    let late = append_change(&slow, &ids[0]).await;
+    let late = rename(&slow, &ids[0], "迟到提交测试协会").await;
     let quick = append_change(&owner, &ids[1]).await;
     assert!(quick > late);
     // Well past the moment a gap is fenced, the open transaction still holds the watermark.
@@ -743,13 +747,7 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
     ))
     .await
     .unwrap();
-    slow.execute_unprepared(&format!(
-        "UPDATE organisations SET name = '大批迟到提交协会' WHERE id = '{}'",
-        ids[0]
-    ))
-    .await
-    .unwrap();
-    let late = append_change(&slow, &ids[0]).await;
+    let late = rename(&slow, &ids[0], "大批迟到提交协会").await;
     let quick = append_change(&owner, &ids[1]).await;
     tick_until(&mut tailer, Duration::from_secs(3), |tailer| {
         tailer.watermark() >= quick
@@ -787,13 +785,7 @@ async fn a_change_that_commits_after_a_higher_one_is_applied_however_long_it_tak
     // A rebuild while a transaction holds a low id, with many changes committed above it: the
     // late commit is applied once that transaction has ended.
     let slow = owner.begin().await.unwrap();
-    slow.execute_unprepared(&format!(
-        "UPDATE organisations SET name = '重建期间提交协会' WHERE id = '{}'",
-        ids[0]
-    ))
-    .await
-    .unwrap();
-    let late = append_change(&slow, &ids[0]).await;
+    let late = rename(&slow, &ids[0], "重建期间提交协会").await;
     owner
         .execute_unprepared(&format!(
             "INSERT INTO search_changes (kind, object_id, created_at) \
