@@ -100,14 +100,39 @@ impl Job for GradeExpiryJob {
 }
 
 pub async fn run_expiry(state: &AppState, job: GradeExpiryJob) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    // The job is due at midnight where the grade was awarded. The organisation's own registry,
+    // whose calendar its profile and the index go by, may be in a zone behind (a district of
+    // another zone, or a zone changed since): there the grade holds until its own midnight,
+    // when the job runs again.
+    let mut holds_until = None;
+    if let Some(organisation) = entities::organisation::Entity::find_by_id(job.organisation_id)
+        .one(&state.db)
+        .await?
+    {
+        let tenant = tenants::service::get_tenant_by_id(state, organisation.tenant_id).await?;
+        let today = local_date(&tenant, now);
+        if let Some(grade) = current(&state.db, organisation.id, today).await? {
+            let last_day = grade.valid_until;
+            let ends = super::publicity::start_of(&tenant, last_day.succ_opt().unwrap_or(last_day));
+            holds_until = (ends > now).then_some(ends);
+        }
+    }
     let transaction = db::begin(&state.db, Scope::Platform).await?;
-    search::record_change(
-        &transaction,
-        search::Kind::Organisation,
-        job.organisation_id,
-        state.clock.now(),
-    )
-    .await?;
+    match holds_until {
+        Some(ends) => {
+            jobs::queue::enqueue_at(&transaction, now, ends, &job, 10).await?;
+        }
+        None => {
+            search::record_change(
+                &transaction,
+                search::Kind::Organisation,
+                job.organisation_id,
+                now,
+            )
+            .await?;
+        }
+    }
     transaction.commit().await?;
     Ok(())
 }

@@ -14,7 +14,10 @@ use crate::{
     registry::{approved_organisation, complete_fields, ngo_user, upload_charter, world},
 };
 
-crate::on_both_databases!(a_campaign_from_rubric_to_expired_grades);
+crate::on_both_databases!(
+    a_campaign_from_rubric_to_expired_grades,
+    a_grade_lasts_to_midnight_in_the_organisations_zone,
+);
 
 fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -1126,4 +1129,97 @@ async fn a_campaign_from_rubric_to_expired_grades(backend: Backend) {
         |body| body["total"] == 0,
     )
     .await;
+}
+
+/// A grade is valid to the end of its last day in the calendar of the organisation's registry,
+/// which its profile and the search index go by. Its expiry job is due at midnight where it was
+/// awarded; when the registry's zone is behind (here it was changed since the award), the job
+/// waits for the registry's own midnight and only then takes the grade out of the index.
+async fn a_grade_lasts_to_midnight_in_the_organisations_zone(backend: Backend) {
+    use chrono::TimeZone;
+    use entities::{organisation, organisation_grade, tenant};
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    };
+
+    let app = TestApp::spawn(backend).await;
+    socorg::demo::load(&app.state, 150).await.unwrap();
+    let owner = app.owner_connection().await;
+    let grade = organisation_grade::Entity::find()
+        .filter(organisation_grade::Column::Status.eq("current"))
+        .one(&owner)
+        .await
+        .unwrap()
+        .expect("the demo awards grades");
+    let holder = organisation::Entity::find_by_id(grade.organisation_id)
+        .one(&owner)
+        .await
+        .unwrap()
+        .unwrap();
+    let registry = tenant::Entity::find_by_id(holder.tenant_id)
+        .one(&owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(registry.time_zone, "Asia/Shanghai");
+    let mut moved = registry.into_active_model();
+    moved.time_zone = Set("America/Los_Angeles".to_owned());
+    moved.update(&owner).await.unwrap();
+
+    let token = app.platform_admin("root@example.org").await;
+    let id = holder.id.to_string();
+    let with_grade = format!(
+        "/api/v1/search?kind=organisation&grade={}&q={}",
+        urlencode(&grade.grade),
+        urlencode(&holder.name)
+    );
+    let holds = |body: &Value| {
+        body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|hit| hit["id"] == id.as_str())
+    };
+    search_until(&app, &token, &with_grade, holds).await;
+    let day_after = grade.valid_until.succ_opt().unwrap();
+    let midnight_in = |zone: chrono_tz::Tz| {
+        zone.from_local_datetime(&day_after.and_hms_opt(0, 1, 0).unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+
+    // Midnight has passed in Shanghai, where the grade was awarded, but not in Los Angeles.
+    app.clock.set(midnight_in(chrono_tz::Asia::Shanghai));
+    app.run_jobs().await;
+    // Tokens last hours; years have passed.
+    let token = app.login("root@example.org", PASSWORD).await;
+    assert!(!grades(&app, &id).await["current"].is_null());
+    // The index has applied every change so far, at this hour.
+    let latest = entities::search_change::Entity::find()
+        .order_by_desc(entities::search_change::Column::Id)
+        .one(&owner)
+        .await
+        .unwrap()
+        .map_or(0, |change| change.id);
+    let search = app.state.search.clone().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while search.cursor() < latest && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(search.cursor() >= latest, "the index caught up");
+    search_until(&app, &token, &with_grade, holds).await;
+
+    // Now it has there too: the grade has expired, in the profile and in search.
+    // Nothing else is to touch the organisation meanwhile (the registry's daily sweep would,
+    // after years without annual reports).
+    entities::job::Entity::delete_many()
+        .filter(entities::job::Column::Kind.ne("evaluation_grade_expiry"))
+        .exec(&owner)
+        .await
+        .unwrap();
+    app.clock.set(midnight_in(chrono_tz::America::Los_Angeles));
+    app.run_jobs().await;
+    let token = app.login("root@example.org", PASSWORD).await;
+    assert!(grades(&app, &id).await["current"].is_null());
+    search_until(&app, &token, &with_grade, |body| !holds(body)).await;
 }
