@@ -192,10 +192,11 @@ impl SearchIndex {
         }
         let writer = guard.as_mut().ok_or(SearchError::WriterUnavailable)?;
         let result = work(writer);
-        if let Err(SearchError::Tantivy(tantivy::TantivyError::ErrorInThread(_))) = &result {
-            // One of its indexing threads died (a panic while analysing a document): a writer
-            // short of threads may stop taking documents. It is dropped with its uncommitted
-            // changes, and the next change takes a new one.
+        if let Err(SearchError::Tantivy(_)) = &result {
+            // One of its indexing threads may have died (a panic while analysing a document, a
+            // full disk while writing a segment), and tantivy does not start it again: a writer
+            // short of threads loses documents, or stops taking them. It is dropped with its
+            // uncommitted changes, and the next change takes a new one.
             *guard = None;
         }
         result
@@ -317,18 +318,18 @@ impl SearchIndex {
     /// merge policy is off meanwhile, so that no commit starts a merge of its own. A merge the
     /// policy started before may still end first and replace some of the segments; this
     /// merge's result is then dropped (tantivy keeps whichever ends first), and it starts again
-    /// over the segments there are now.
+    /// over the segments there are now, up to five times in all.
     pub fn compact(&self) -> Result<(), SearchError> {
         self.with_writer(|writer| {
             writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
             Ok(())
         })?;
         let merged = self.merge_all();
-        let restored = self.with_writer(|writer| {
+        // A writer taken since (the one above was dropped or closed) has the policy already.
+        if let Some(writer) = self.writer_slot().as_ref() {
             writer.set_merge_policy(Box::<tantivy::indexer::DefaultMergePolicy>::default());
-            Ok(())
-        });
-        merged.and(restored)
+        }
+        merged
     }
 
     fn merge_all(&self) -> Result<(), SearchError> {
@@ -482,8 +483,8 @@ mod tests {
         assert_eq!(total(&index, "青年"), 1);
     }
 
-    /// A panic in one of the writer's indexing threads (here, in the analysis of a title)
-    /// fails that commit; the writer is replaced, and the next changes are indexed.
+    /// A panic in the writer's indexing threads (here, in the analysis of a title) fails that
+    /// commit; the writer is replaced, and the next changes are indexed.
     #[test]
     fn a_writer_whose_indexing_thread_died_is_replaced() {
         use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Tokenizer};
@@ -503,8 +504,14 @@ mod tests {
             crate::analysis::GRAMS,
             TextAnalyzer::builder(Exploding::default()).build(),
         );
-        let _ = index.upsert(&[organisation("1", "💥")]);
-        assert!(index.commit().is_err(), "the thread that indexed it died");
+        // As many as the writer may have threads: each dies on the first it takes.
+        for id in 0..8 {
+            let _ = index.upsert(&[organisation(&format!("x{id}"), "💥")]);
+        }
+        assert!(
+            index.commit().is_err(),
+            "the threads that indexed them died"
+        );
         index.upsert(&[organisation("2", "青年")]).unwrap();
         index.commit().unwrap();
         assert_eq!(index.len(), 1);
