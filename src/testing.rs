@@ -29,3 +29,25 @@ pub fn organisation(tenant_id: uuid::Uuid, status: &str) -> entities::organisati
         version: 1,
     }
 }
+
+/// A tenant in China Standard Time, below `parent` if given.
+pub fn tenant(slug: &str, parent: Option<&entities::tenant::Model>) -> entities::tenant::Model {
+    let id = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
+    entities::tenant::Model {
+        id,
+        slug: slug.to_owned(),
+        name_zh: slug.to_owned(),
+        name_en: slug.to_owned(),
+        division_code: "440304".to_owned(),
+        parent_id: parent.map(|parent| parent.id),
+        path: parent.map_or_else(
+            || format!("/{id}/"),
+            |parent| format!("{}{id}/", parent.path),
+        ),
+        org_code: None,
+        time_zone: "Asia/Shanghai".to_owned(),
+        created_at: now,
+        updated_at: now,
+    }
+}

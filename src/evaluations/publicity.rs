@@ -47,15 +47,21 @@ fn grade_text(grade: Option<&str>) -> String {
     grade.map_or_else(|| "未达到评估等级".to_owned(), |grade| format!("{grade}级"))
 }
 
-/// Midnight at the start of `day` in the tenant's zone.
+/// The first instant of `day` in the tenant's zone: midnight, or, where the clocks skip
+/// midnight (some zones spring forward at 00:00), the moment they resume.
 pub(crate) fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tenant
-        .model
-        .time_zone
-        .parse::<chrono_tz::Tz>()
-        .ok()
-        .and_then(|zone| midnight.and_local_timezone(zone).earliest())
+    let Ok(zone) = tenant.model.time_zone.parse::<chrono_tz::Tz>() else {
+        return midnight.and_utc();
+    };
+    // By quarter hours, up to three: no zone skips more.
+    (0..=12)
+        .filter_map(|quarter| {
+            (midnight + Duration::minutes(15 * quarter))
+                .and_local_timezone(zone)
+                .earliest()
+        })
+        .next()
         .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
 }
 
@@ -648,4 +654,39 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
     .await?;
     transaction.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::start_of;
+    use crate::tenants::TenantRef;
+
+    fn in_zone(time_zone: &str) -> TenantRef {
+        TenantRef {
+            model: entities::tenant::Model {
+                time_zone: time_zone.to_owned(),
+                ..crate::testing::tenant("zone", None)
+            },
+            parent_slug: None,
+        }
+    }
+
+    #[test]
+    fn a_day_starts_at_midnight_or_when_the_clocks_resume() {
+        let day = |month, day| NaiveDate::from_ymd_opt(2024, month, day).unwrap();
+        let utc = |month, day, hour| Utc.with_ymd_and_hms(2024, month, day, hour, 0, 0).unwrap();
+        let shanghai = in_zone("Asia/Shanghai");
+        assert_eq!(start_of(&shanghai, day(3, 10)), utc(3, 9, 16));
+        // Havana springs forward at midnight: 00:00 CST (UTC-5) becomes 01:00 CDT.
+        let havana = in_zone("America/Havana");
+        assert_eq!(start_of(&havana, day(3, 10)), utc(3, 10, 5));
+        assert_eq!(start_of(&havana, day(3, 11)), utc(3, 11, 4));
+        // A zone that cannot be read counts in UTC.
+        assert_eq!(
+            start_of(&in_zone("Mars/Olympus"), day(3, 10)),
+            utc(3, 10, 0)
+        );
+    }
 }

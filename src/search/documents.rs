@@ -335,33 +335,11 @@ pub async fn all(
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use entities::{organisation, tenant};
+    use entities::organisation;
     use sea_orm::{ActiveModelTrait, IntoActiveModel};
     use search_index::Kind;
-    use uuid::Uuid;
 
     use super::{TenantDirectory, current_many};
-
-    fn tenant(slug: &str, parent: Option<&tenant::Model>) -> tenant::Model {
-        let id = Uuid::now_v7();
-        let now = Utc::now();
-        tenant::Model {
-            id,
-            slug: slug.to_owned(),
-            name_zh: slug.to_owned(),
-            name_en: slug.to_owned(),
-            division_code: "440304".to_owned(),
-            parent_id: parent.map(|parent| parent.id),
-            path: parent.map_or_else(
-                || format!("/{id}/"),
-                |parent| format!("{}{id}/", parent.path),
-            ),
-            org_code: None,
-            time_zone: "Asia/Shanghai".to_owned(),
-            created_at: now,
-            updated_at: now,
-        }
-    }
 
     /// A rebuild reads the tenants, then the objects: an object committed in between with a
     /// tenant of its own (as the demo commits both at once) still names its tenant and the
@@ -374,8 +352,8 @@ mod tests {
         let db = crate::db::connect_app(&url).await.unwrap();
         let mut directory = TenantDirectory::load(&db, Utc::now()).await.unwrap();
 
-        let city = tenant("city", None);
-        let district = tenant("district", Some(&city));
+        let city = crate::testing::tenant("city", None);
+        let district = crate::testing::tenant("district", Some(&city));
         for model in [&city, &district] {
             model.clone().into_active_model().insert(&db).await.unwrap();
         }
