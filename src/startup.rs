@@ -50,21 +50,16 @@ impl App {
         crate::evaluations::rubrics::ensure_defaults_everywhere(&state.db, state.clock.now())
             .await?;
         let folder = state.config.data_dir.join("search");
-        let opened = tokio::task::spawn_blocking(move || SearchService::open(&folder)).await?;
-        let held = || {
-            anyhow::anyhow!(
-                "another server holds the search index in {}; give each server its own --data-dir",
-                state.config.data_dir.display()
-            )
-        };
-        let search = match opened {
-            Err(error) if error.is::<crate::search::IndexHeld>() => return Err(held()),
-            opened => opened?,
-        };
         // This server is the index's only writer; `socorg reindex` sees the lock and asks it.
-        if !search.index.try_acquire_writer()? {
-            return Err(held());
-        }
+        let search = tokio::task::spawn_blocking(move || SearchService::open_for_writing(&folder))
+            .await??
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "another server holds the search index in {}; give each server its own \
+                         --data-dir",
+                    state.config.data_dir.display()
+                )
+            })?;
         state.search = Some(Arc::new(search));
         Ok(App {
             listener,

@@ -76,15 +76,10 @@ pub async fn reindex(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<ReindexOutcome> {
     let folder = state.config.data_dir.join("search");
-    let opened = match SearchService::open(&folder) {
-        Ok(service) => Some(service),
-        Err(error) if error.is::<IndexHeld>() => None,
-        Err(error) => return Err(error),
-    };
-    let service = match opened {
-        Some(service) if service.index.try_acquire_writer()? => std::sync::Arc::new(service),
+    let service = match SearchService::open_for_writing(&folder)? {
+        Some(service) => std::sync::Arc::new(service),
         // A running server holds it (perhaps of another schema version; it was left alone).
-        _ => {
+        None => {
             search_change::Entity::insert(search_change::ActiveModel {
                 id: NotSet,
                 kind: Set(REBUILD.to_owned()),
@@ -111,7 +106,7 @@ pub async fn reindex(
 /// Another process (a running server) holds the index's writer: its folder is left alone.
 #[derive(Debug, thiserror::Error)]
 #[error("another process holds the search index in {}", .0.display())]
-pub struct IndexHeld(pub PathBuf);
+struct IndexHeld(PathBuf);
 
 /// This node's index and where it stands.
 pub struct SearchService {
@@ -168,6 +163,17 @@ impl SearchService {
             needs_rebuild: AtomicBool::new(needs_rebuild),
             heartbeat: std::sync::atomic::AtomicU64::new(epoch_seconds()),
         })
+    }
+
+    /// Opens the index in `folder` and takes its writer; `None` when another process (a running
+    /// server) holds it, which leaves it untouched.
+    pub fn open_for_writing(folder: &Path) -> anyhow::Result<Option<Self>> {
+        match Self::open(folder) {
+            Ok(service) if service.index.try_acquire_writer()? => Ok(Some(service)),
+            Ok(_) => Ok(None),
+            Err(error) if error.is::<IndexHeld>() => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// Whether the tailer has finished a round lately (a dead or stuck tailer shows here).
