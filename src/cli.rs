@@ -171,7 +171,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let state = startup::prepare_state(config, clock).await?;
             let report = crate::demo::load(&state, crate::demo::FULL_SIZE).await?;
-            audit::seal_pending(&state.db, state.clock.now()).await?;
+            startup::seal_once(&state, 0).await?;
             print_demo(&report)?;
         }
         Command::Worker => {
@@ -202,8 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Migrate => {
-            std::fs::create_dir_all(&config.data_dir)?;
-            db::migrate(&config.database_url()).await?;
+            startup::migrate(&config).await?;
             tracing::info!("migrations applied");
         }
         Command::Admin {
@@ -226,7 +225,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let id = users::service::create_platform_admin(&state, email.clone(), name, password)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
-            audit::seal_pending(&state.db, state.clock.now()).await?;
+            startup::seal_once(&state, 0).await?;
             writeln!(
                 std::io::stdout(),
                 "created platform administrator {email} ({id})"
@@ -235,14 +234,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
+            let key = audit::AuditKey::from_master(&crate::keys::MasterKey::load(&config)?);
+            let store = crate::documents::DocumentStore::from_config(&config).await?;
             let connection = db::connect_app(&config.database_url()).await?;
-            let report = audit::verify(&connection).await?;
+            let report = audit::verify(&connection, &key, &store).await?;
             let mut out = std::io::stdout();
             match report.broken {
                 None => {
+                    let checkpoint = report
+                        .checkpoint
+                        .map(|(seq, at)| {
+                            format!(
+                                "; the checkpoint of {} (event {seq}) matches",
+                                at.to_rfc3339()
+                            )
+                        })
+                        .unwrap_or_default();
                     writeln!(
                         out,
-                        "audit chain intact: {} events sealed, {} awaiting sealing",
+                        "audit chain intact: {} events sealed, {} awaiting sealing{checkpoint}",
                         report.sealed, report.unsealed
                     )?;
                 }
@@ -293,7 +303,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = bulk::import(&state, &tenant, &bytes, options, None)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
-            audit::seal_pending(&state.db, state.clock.now()).await?;
+            startup::seal_once(&state, 0).await?;
             let mut err = std::io::stderr();
             for error in &report.errors {
                 let column = if error.column.is_empty() {

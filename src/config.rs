@@ -95,6 +95,10 @@ pub struct Config {
     /// `SOCORG_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated); rate limits count that client.
     pub trusted_proxies: crate::ratelimit::TrustedProxies,
+    /// `SOCORG_MASTER_KEY`: the installation's secret (at least 32 characters; every node the
+    /// same); keys for the audit chain and sealed bids are derived from it. Unset: generated once
+    /// into `<data dir>/master.key`.
+    pub master_key: Option<Secret>,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -124,6 +128,7 @@ impl Default for Config {
             worker_in_serve: true,
             crash_after_index_commit: false,
             trusted_proxies: crate::ratelimit::TrustedProxies::default(),
+            master_key: None,
             password_cost: PasswordCost::Production,
         }
     }

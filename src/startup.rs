@@ -115,7 +115,7 @@ impl App {
             // writer (and its lock) again.
             search.index.close();
         }
-        if let Err(error) = audit::seal_pending(&self.state.db, self.state.clock.now()).await {
+        if let Err(error) = seal_once(&self.state, 0).await {
             warn!(%error, "final audit sealing failed");
         }
         self.state.db.clone().close().await?;
@@ -126,17 +126,8 @@ impl App {
 
 /// Migrates and connects; used by `serve` and by the commands that need the database.
 pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data folder {}",
-            config.data_dir.display()
-        )
-    })?;
+    let master_key = migrate(&config).await?;
     let url = config.database_url();
-    info!(database = %redacted_url(&url), "migrating the database");
-    db::migrate(&url)
-        .await
-        .context("database migration failed")?;
     let connection = db::connect_app(&url)
         .await
         .context("cannot connect to the database")?;
@@ -154,7 +145,44 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
         documents,
         search: None,
         read_limits: Arc::new(crate::ratelimit::LocalLimiter::default()),
+        audit: audit::AuditKey::from_master(&master_key),
+        pseudonyms: crate::keys::Pseudonyms::from_master(&master_key),
     })
+}
+
+/// Creates the data folder (0700), loads the master key, applies pending migrations and, on the
+/// upgrade to the keyed audit chain, keys the events already there. Returns the master key.
+pub async fn migrate(config: &Config) -> anyhow::Result<crate::keys::MasterKey> {
+    crate::files::create_private_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
+    let master_key = crate::keys::MasterKey::load(config)?;
+    let audit_key = audit::AuditKey::from_master(&master_key);
+    let url = config.database_url();
+    if url.starts_with("sqlite")
+        && let Some(file) = db::sqlite_file_of(&url)
+        && !file.exists()
+    {
+        // SQLite gives its journal files the database file's mode.
+        crate::files::create_private(&file)
+            .with_context(|| format!("cannot create {}", file.display()))?;
+    }
+    info!(database = %redacted_url(&url), "migrating the database");
+    let applied = db::migrate(&url)
+        .await
+        .context("database migration failed")?;
+    if applied.iter().any(|name| name == migrations::KEYED_AUDIT) {
+        let owner = db::connect_owner(&url).await?;
+        let keyed = audit::adopt_unkeyed(&owner, &audit_key)
+            .await
+            .context("keying the audit chain")?;
+        owner.close().await?;
+        info!(events = keyed, "the audit chain is keyed");
+    }
+    Ok(master_key)
 }
 
 /// Runs only the job worker (and the audit sealer) until `shutdown` resolves: `socorg worker`.
@@ -162,18 +190,32 @@ pub async fn run_worker(state: AppState, shutdown: impl Future<Output = ()> + Se
     let sealer = tokio::spawn(seal_audit_events(state.clone()));
     Worker::new(state.clone()).run_until(shutdown).await;
     sealer.abort();
-    if let Err(error) = audit::seal_pending(&state.db, state.clock.now()).await {
+    if let Err(error) = seal_once(&state, 0).await {
         warn!(%error, "final audit sealing failed");
     }
+}
+
+/// Seals pending audit events and checkpoints the head when it passed `checkpointed`.
+pub async fn seal_once(state: &AppState, checkpointed: i64) -> anyhow::Result<i64> {
+    audit::seal_and_checkpoint(
+        &state.db,
+        &state.audit,
+        &state.documents,
+        state.clock.now(),
+        checkpointed,
+    )
+    .await
 }
 
 async fn seal_audit_events(state: AppState) {
     let mut ticker = tokio::time::interval(AUDIT_SEAL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut checkpointed = 0;
     loop {
         ticker.tick().await;
-        if let Err(error) = audit::seal_pending(&state.db, state.clock.now()).await {
-            warn!(%error, "audit sealing failed; will retry");
+        match seal_once(&state, checkpointed).await {
+            Ok(head) => checkpointed = head,
+            Err(error) => warn!(%error, "audit sealing failed; will retry"),
         }
     }
 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::password::PasswordHasher, clock::SharedClock, config::Config, documents::DocumentStore,
-    http::metrics::Metrics, mail::Mailer, ratelimit::LocalLimiter, search::SearchService,
+    audit::AuditKey, auth::password::PasswordHasher, clock::SharedClock, config::Config,
+    documents::DocumentStore, http::metrics::Metrics, keys::Pseudonyms, mail::Mailer,
+    ratelimit::LocalLimiter, search::SearchService,
 };
 
 #[derive(Clone)]
@@ -23,4 +24,8 @@ pub struct AppState {
     pub search: Option<Arc<SearchService>>,
     /// Limits on anonymous public reads, counted by this node.
     pub read_limits: Arc<LocalLimiter>,
+    /// Marks and links audit events (derived from the master key).
+    pub audit: AuditKey,
+    /// Keyed hashes of personal data for logs and counters (derived from the master key).
+    pub pseudonyms: Pseudonyms,
 }

@@ -1,5 +1,6 @@
-//! One entry of the append-only audit log. `seq`, `prev_hash` and `hash` are filled in when the
-//! event is sealed into the chain, after the transaction that wrote it has committed.
+//! One entry of the append-only audit log. `mac` is set when the event is written; `seq`,
+//! `prev_hash` and `hash` are filled in when it is sealed into the chain, after the transaction
+//! that wrote it has committed.
 
 use sea_orm::entity::prelude::{
     ActiveModelBehavior, DateTimeUtc, DeriveEntityModel, DerivePrimaryKey, DeriveRelation,
@@ -22,6 +23,9 @@ pub struct Model {
     pub seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// The server's keyed mark over the event's fields, set when it is written; an event without
+    /// a valid one was not written by the server and is never sealed.
+    pub mac: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,8 +14,10 @@ mod m20261129_000004_unique_corrections;
 mod m20261129_000005_search_changes;
 mod m20261129_000006_registry_operations;
 mod m20261201_000007_evaluations;
+mod m20261203_000008_keyed_audit;
 mod postgres_app_role;
 
+pub use m20261203_000008_keyed_audit::NAME as KEYED_AUDIT;
 pub use postgres_app_role::APP_ROLE;
 
 pub struct Migrator;
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_search_changes::Migration),
             Box::new(m20261129_000006_registry_operations::Migration),
             Box::new(m20261201_000007_evaluations::Migration),
+            Box::new(m20261203_000008_keyed_audit::Migration),
         ]
     }
 }

@@ -140,6 +140,7 @@ pub async fn register(
     enqueue_email(state, &transaction, id, AccountEmail::VerifyAddress).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", id, "register").actor(id),
     )
     .await?;
@@ -193,6 +194,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<String, Accou
             .await?;
             audit::record(
                 &transaction,
+                &state.audit,
                 AuditEvent::new(now, "user", user.id, "change_email")
                     .actor(user.id)
                     .data(serde_json::json!({ "from": user.email, "to": new_email })),
@@ -209,6 +211,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<String, Accou
                 .await?;
             audit::record(
                 &transaction,
+                &state.audit,
                 AuditEvent::new(now, "user", user.id, "verify_email").actor(user.id),
             )
             .await?;
@@ -289,6 +292,7 @@ pub async fn complete_password_reset(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(
             now,
             "user",
@@ -339,6 +343,7 @@ pub async fn change_password(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", user.id, "change_password").actor(user.id),
     )
     .await?;

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entities::{audit_chain_head, audit_event};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::Expr,
 };
 use uuid::Uuid;
@@ -25,6 +25,7 @@ pub async fn insert(db: &impl ConnectionTrait, event: audit_event::Model) -> Res
         seq: Set(None),
         prev_hash: Set(None),
         hash: Set(None),
+        mac: Set(event.mac),
     })
     .exec_without_returning(db)
     .await?;
@@ -68,23 +69,44 @@ pub async fn store_head(
     Ok(())
 }
 
-pub async fn unsealed(
+/// Unsealed events after the event `after_id`, oldest first.
+pub async fn unsealed_after(
     db: &impl ConnectionTrait,
+    after_id: i64,
     limit: u64,
 ) -> Result<Vec<audit_event::Model>, DbErr> {
     audit_event::Entity::find()
         .filter(audit_event::Column::Seq.is_null())
+        .filter(audit_event::Column::Id.gt(after_id))
         .order_by_asc(audit_event::Column::Id)
         .limit(limit)
         .all(db)
         .await
 }
 
-pub async fn count_unsealed(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::Seq.is_null())
-        .count(db)
-        .await
+pub async fn mark(db: &impl ConnectionTrait, id: i64, mark: &str) -> Result<(), DbErr> {
+    audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::Mac, Expr::value(mark))
+        .filter(audit_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes an event's link again (on upgrade to the keyed chain).
+pub async fn relink(
+    db: &impl ConnectionTrait,
+    id: i64,
+    prev_hash: &str,
+    hash: &str,
+) -> Result<(), DbErr> {
+    audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::PrevHash, Expr::value(prev_hash))
+        .col_expr(audit_event::Column::Hash, Expr::value(hash))
+        .filter(audit_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn seal(

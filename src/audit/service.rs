@@ -7,9 +7,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    chain::{BrokenLink, VerifyReport, genesis, link_hash},
+    chain::{AuditKey, BrokenLink, VerifyReport, genesis, unkeyed_link},
+    checkpoint::{self, Checkpoint},
     repo,
 };
+use crate::documents::DocumentStore;
 
 /// An event to append: who did what to which object, in which tenant.
 #[derive(Debug, Clone)]
@@ -68,75 +70,141 @@ impl AuditEvent {
     }
 }
 
-/// Appends an event; call it inside the transaction of the change it records.
-pub async fn record(db: &impl ConnectionTrait, event: AuditEvent) -> Result<(), DbErr> {
-    repo::insert(
-        db,
-        audit_event::Model {
-            id: 0,
-            occurred_at: event.occurred_at,
-            actor_user_id: event.actor_user_id,
-            tenant_id: event.tenant_id,
-            object_type: event.object_type.to_owned(),
-            object_id: event.object_id,
-            action: event.action.to_owned(),
-            data: event.data.to_string(),
-            seq: None,
-            prev_hash: None,
-            hash: None,
-        },
-    )
-    .await
+/// Appends an event, marked with the server's key; call it inside the transaction of the change
+/// it records.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    key: &AuditKey,
+    event: AuditEvent,
+) -> Result<(), DbErr> {
+    let mut model = audit_event::Model {
+        id: 0,
+        occurred_at: event.occurred_at,
+        actor_user_id: event.actor_user_id,
+        tenant_id: event.tenant_id,
+        object_type: event.object_type.to_owned(),
+        object_id: event.object_id,
+        action: event.action.to_owned(),
+        data: event.data.to_string(),
+        seq: None,
+        prev_hash: None,
+        hash: None,
+        mac: None,
+    };
+    model.mac = Some(key.write_mark(&model));
+    repo::insert(db, model).await
 }
 
 const SEAL_BATCH: u64 = 500;
 
-/// Chains every committed, unsealed event; returns how many were sealed.
+/// What a sealing pass did, and the head it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub sealed: u64,
+    /// Events left unsealed because they do not carry the server's mark.
+    pub refused: u64,
+    pub head_seq: i64,
+    pub head_hash: String,
+}
+
+/// Chains every committed, unsealed event that carries the server's mark.
 ///
 /// Each batch starts by locking the head row, so concurrent sealers (several nodes) take turns
-/// while writers of events never wait for the sealer.
-pub async fn seal_pending(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let mut sealed = 0;
+/// while writers of events never wait for the sealer. An event without a valid mark (written
+/// around the server, or edited before it was sealed) is left out of the chain, and `verify`
+/// reports it.
+pub async fn seal_pending(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    now: DateTime<Utc>,
+) -> Result<Sealed, DbErr> {
+    let mut outcome = Sealed {
+        sealed: 0,
+        refused: 0,
+        head_seq: 0,
+        head_hash: genesis(),
+    };
+    let mut after_id = 0;
     loop {
         let transaction = crate::db::begin(db, crate::db::Scope::Platform).await?;
         let head = repo::lock_head(&transaction).await?;
-        let pending = repo::unsealed(&transaction, SEAL_BATCH).await?;
-        if pending.is_empty() {
-            transaction.commit().await?;
-            return Ok(sealed);
-        }
-        let (mut seq, mut prev_hash) = (head.seq, head.hash);
+        let pending = repo::unsealed_after(&transaction, after_id, SEAL_BATCH).await?;
+        let (mut seq, mut prev_hash) = (head.seq, head.hash.clone());
         for event in &pending {
+            after_id = event.id;
+            if !key.is_marked(event) {
+                outcome.refused += 1;
+                continue;
+            }
             seq += 1;
-            let hash = link_hash(event, seq, &prev_hash);
+            let hash = key.link(event, seq, &prev_hash);
             repo::seal(&transaction, event.id, seq, &prev_hash, &hash).await?;
             prev_hash = hash;
+            outcome.sealed += 1;
         }
-        repo::store_head(
-            &transaction,
-            audit_chain_head::Model {
-                id: head.id,
-                seq,
-                hash: prev_hash,
-                sealed_at: Some(now),
-            },
-        )
-        .await?;
+        if seq != head.seq {
+            repo::store_head(
+                &transaction,
+                audit_chain_head::Model {
+                    id: head.id,
+                    seq,
+                    hash: prev_hash.clone(),
+                    sealed_at: Some(now),
+                },
+            )
+            .await?;
+        }
         transaction.commit().await?;
-        sealed += pending.len() as u64;
+        outcome.head_seq = seq;
+        outcome.head_hash = prev_hash;
         if (pending.len() as u64) < SEAL_BATCH {
-            return Ok(sealed);
+            break;
         }
     }
+    if outcome.refused > 0 {
+        tracing::error!(
+            refused = outcome.refused,
+            "audit events without the server's mark were left out of the chain; run `socorg audit verify`"
+        );
+    }
+    Ok(outcome)
+}
+
+/// Seals what is pending and writes a checkpoint of the head outside the database when the head
+/// moved past `checkpointed` (the last one this process wrote); returns the head's seq.
+pub async fn seal_and_checkpoint(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    store: &DocumentStore,
+    now: DateTime<Utc>,
+    checkpointed: i64,
+) -> anyhow::Result<i64> {
+    let sealed = seal_pending(db, key, now).await?;
+    if sealed.head_seq > checkpointed {
+        let checkpoint = Checkpoint::new(key, sealed.head_seq, sealed.head_hash, now);
+        checkpoint::advance(store, &checkpoint).await?;
+    }
+    Ok(sealed.head_seq)
 }
 
 const VERIFY_PAGE: u64 = 1000;
 
-/// Walks the sealed chain in order and reports the first broken link.
-pub async fn verify(db: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
+/// Walks the sealed chain in order and reports the first broken link; then checks the chain
+/// against the checkpoint kept outside the database, and every event awaiting sealing.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    key: &AuditKey,
+    store: &DocumentStore,
+) -> anyhow::Result<VerifyReport> {
+    let stored = checkpoint::load(store).await?;
+    let checkpoint_seq = match &stored {
+        checkpoint::Stored::Found(checkpoint) => checkpoint.seq,
+        _ => 0,
+    };
     let mut expected_seq: i64 = 1;
     let mut expected_prev = genesis();
     let mut sealed: u64 = 0;
+    let mut hash_at_checkpoint = None;
     let mut broken = None;
     'pages: loop {
         let page = repo::sealed_from(db, expected_seq, VERIFY_PAGE).await?;
@@ -154,9 +222,10 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
                     "the link to the previous event does not match: reordered, inserted or altered"
                         .to_owned(),
                 )
-            } else if event.hash.as_deref() != Some(link_hash(event, seq, &expected_prev).as_str())
+            } else if !key.is_marked(event)
+                || event.hash.as_deref() != Some(key.link(event, seq, &expected_prev).as_str())
             {
-                Some("the event's content does not match its hash: edited".to_owned())
+                Some("the event's content does not match its keyed hash: edited".to_owned())
             } else {
                 None
             };
@@ -169,13 +238,16 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
                 break 'pages;
             }
             expected_prev = event.hash.clone().unwrap_or_default();
+            if seq == checkpoint_seq {
+                hash_at_checkpoint = Some(expected_prev.clone());
+            }
             expected_seq += 1;
             sealed += 1;
         }
     }
+    let last_seq = expected_seq - 1;
     if broken.is_none() {
         let head = repo::head(db).await?;
-        let last_seq = expected_seq - 1;
         if head.seq != last_seq || head.hash != expected_prev {
             broken = Some(BrokenLink {
                 seq: last_seq + 1,
@@ -187,12 +259,147 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
             });
         }
     }
-    let unsealed = repo::count_unsealed(db).await?;
+    let mut checkpoint_found = None;
+    if broken.is_none() {
+        let reason = match &stored {
+            checkpoint::Stored::Nothing if last_seq > 0 => Some(
+                "no checkpoint of the chain was found outside the database: events removed from the end could not be told".to_owned(),
+            ),
+            checkpoint::Stored::Nothing => None,
+            checkpoint::Stored::Unreadable(error) => {
+                Some(format!("the checkpoint outside the database is unreadable: {error}"))
+            }
+            checkpoint::Stored::Found(checkpoint) if !checkpoint.is_genuine(key) => Some(
+                "the checkpoint outside the database does not carry the server's mark: forged or altered".to_owned(),
+            ),
+            checkpoint::Stored::Found(checkpoint) if checkpoint.seq > last_seq => Some(format!(
+                "the checkpoint of {} records {} sealed events but the chain holds {last_seq}: events were removed from the end and the head rolled back",
+                checkpoint.written_at.to_rfc3339(),
+                checkpoint.seq
+            )),
+            checkpoint::Stored::Found(checkpoint)
+                if checkpoint.seq > 0
+                    && hash_at_checkpoint.as_deref() != Some(checkpoint.hash.as_str()) =>
+            {
+                Some(format!(
+                    "event {} no longer has the link the checkpoint of {} recorded: the chain was rewritten",
+                    checkpoint.seq,
+                    checkpoint.written_at.to_rfc3339()
+                ))
+            }
+            checkpoint::Stored::Found(checkpoint) => {
+                checkpoint_found = Some((checkpoint.seq, checkpoint.written_at));
+                None
+            }
+        };
+        broken = reason.map(|reason| BrokenLink {
+            seq: checkpoint_seq.min(last_seq + 1).max(1),
+            event_id: None,
+            reason,
+        });
+    }
+    let (unsealed, unmarked) = check_unsealed(db, key).await?;
+    if broken.is_none()
+        && let Some(id) = unmarked
+    {
+        broken = Some(BrokenLink {
+            seq: last_seq + 1,
+            event_id: Some(id),
+            reason: "an event awaiting sealing does not carry the server's mark: written around the server or edited".to_owned(),
+        });
+    }
     Ok(VerifyReport {
         sealed,
         unsealed,
+        checkpoint: checkpoint_found,
         broken,
     })
+}
+
+/// How many events await sealing, and the first of them without a valid mark.
+async fn check_unsealed(
+    db: &impl ConnectionTrait,
+    key: &AuditKey,
+) -> Result<(u64, Option<i64>), DbErr> {
+    let (mut count, mut unmarked, mut after_id) = (0, None, 0);
+    loop {
+        let page = repo::unsealed_after(db, after_id, VERIFY_PAGE).await?;
+        for event in &page {
+            after_id = event.id;
+            count += 1;
+            if unmarked.is_none() && !key.is_marked(event) {
+                unmarked = Some(event.id);
+            }
+        }
+        if (page.len() as u64) < VERIFY_PAGE {
+            return Ok((count, unmarked));
+        }
+    }
+}
+
+/// On the upgrade to the keyed chain: checks the unkeyed chain as it was, then marks and links
+/// every event under the key, in one transaction. Refuses when the old chain is broken.
+pub async fn adopt_unkeyed(db: &DatabaseConnection, key: &AuditKey) -> anyhow::Result<u64> {
+    let transaction = crate::db::begin(db, crate::db::Scope::Platform).await?;
+    let head = repo::lock_head(&transaction).await?;
+    let (mut seq, mut old_prev, mut new_prev) = (1, genesis(), genesis());
+    loop {
+        let page = repo::sealed_from(&transaction, seq, VERIFY_PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for event in &page {
+            if event.seq != Some(seq)
+                || event.prev_hash.as_deref() != Some(old_prev.as_str())
+                || event.hash.as_deref() != Some(unkeyed_link(event, seq, &old_prev).as_str())
+            {
+                anyhow::bail!(
+                    "the audit chain is broken at seq {seq} (event id {}); it cannot be keyed",
+                    event.id
+                );
+            }
+            let mut marked = event.clone();
+            marked.mac = Some(key.write_mark(event));
+            let link = key.link(&marked, seq, &new_prev);
+            repo::mark(
+                &transaction,
+                event.id,
+                marked.mac.as_deref().unwrap_or_default(),
+            )
+            .await?;
+            repo::relink(&transaction, event.id, &new_prev, &link).await?;
+            old_prev = event.hash.clone().unwrap_or_default();
+            new_prev = link;
+            seq += 1;
+        }
+    }
+    let last = seq - 1;
+    if head.seq != last || head.hash != old_prev {
+        anyhow::bail!("the audit chain's head does not match its last event; it cannot be keyed");
+    }
+    let mut after_id = 0;
+    loop {
+        let page = repo::unsealed_after(&transaction, after_id, VERIFY_PAGE).await?;
+        for event in &page {
+            after_id = event.id;
+            repo::mark(&transaction, event.id, &key.write_mark(event)).await?;
+        }
+        if (page.len() as u64) < VERIFY_PAGE {
+            break;
+        }
+    }
+    repo::store_head(
+        &transaction,
+        audit_chain_head::Model {
+            id: head.id,
+            seq: last,
+            hash: new_prev,
+            sealed_at: head.sealed_at,
+        },
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(u64::try_from(last).unwrap_or_default())
 }
 
 /// Audit events visible to the caller: everything for platform administrators; for registry

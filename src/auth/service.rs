@@ -64,7 +64,11 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-#[instrument(skip(state, password), fields(client = ?client))]
+/// Logs in; the log names the account by a keyed hash of its address, never the address.
+#[instrument(
+    skip(state, email, password),
+    fields(client = ?client, account = %state.pseudonyms.of(&normalise_email(email)))
+)]
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -72,13 +76,21 @@ pub async fn login(
     client: Option<IpAddr>,
 ) -> Result<IssuedToken, AuthError> {
     let email = normalise_email(email);
-    let keys = ThrottleKeys::new(&email, client);
+    let keys = ThrottleKeys::new(&state.pseudonyms, &email, client);
     let now = state.clock.now();
     if let Some(retry_after_seconds) = throttle::blocked_for(&state.db, &keys, now).await? {
         warn!("login refused while throttled");
         return Err(AuthError::Throttled {
             retry_after_seconds,
         });
+    }
+    let delay = throttle::delay_for(&state.db, &keys, now).await?;
+    if !delay.is_zero() {
+        info!(
+            delay_ms = delay.as_millis(),
+            "login slowed down: the account is under attack"
+        );
+        tokio::time::sleep(delay).await;
     }
 
     let user = repo::find_user_by_email(&state.db, &email).await?;
@@ -108,6 +120,7 @@ pub async fn login(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", user.id, "login")
             .actor(user.id)
             .data(serde_json::json!({ "session_id": session_id })),
@@ -154,6 +167,7 @@ pub async fn logout(state: &AppState, principal: &Principal) -> Result<(), AuthE
     repo::delete_session(&transaction, principal.session_id).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", principal.user_id, "logout").actor(principal.user_id),
     )
     .await?;

@@ -36,6 +36,7 @@ const IN_PUBLICITY: [i64; 2] = [88, 72];
 
 pub async fn create(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     futian: &TenantRef,
     organisations: &[organisation::Model],
     assessor: Uuid,
@@ -136,6 +137,7 @@ pub async fn create(
         };
         let application = scored(
             db,
+            key,
             futian,
             &current,
             &content,
@@ -170,6 +172,7 @@ pub async fn create(
         };
         let application = scored(
             db,
+            key,
             futian,
             &finished,
             &content,
@@ -180,7 +183,7 @@ pub async fn create(
             false,
         )
         .await?;
-        finalise(db, futian, &finished, organisation, application, now).await?;
+        finalise(db, key, futian, &finished, organisation, application, now).await?;
     }
     Ok(())
 }
@@ -190,6 +193,7 @@ pub async fn create(
 #[allow(clippy::too_many_arguments)]
 async fn scored(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     futian: &TenantRef,
     campaign: &evaluation_campaign::Model,
     content: &RubricContent,
@@ -260,6 +264,7 @@ async fn scored(
     let last_day = today + Duration::days(i64::from(campaign.publicity_days) - 1);
     let disclosure = disclosures::publish(
         db,
+        key,
         futian,
         now,
         notice_of_publicity(
@@ -315,6 +320,7 @@ async fn scored(
 /// Last year's results are final: the grade awarded and announced.
 async fn finalise(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     futian: &TenantRef,
     campaign: &evaluation_campaign::Model,
     organisation: &organisation::Model,
@@ -325,6 +331,7 @@ async fn finalise(
     let total = application.total.unwrap_or(0);
     let disclosure = disclosures::publish(
         db,
+        key,
         futian,
         now,
         notice_of_result(

@@ -171,8 +171,14 @@ pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<Demo
     .await?;
 
     seed_policy_document(&transaction, shenzhen).await?;
-    let registered =
-        create_organisations(&transaction, &tenants, organisations, user_ids[2]).await?;
+    let registered = create_organisations(
+        &transaction,
+        &state.audit,
+        &tenants,
+        organisations,
+        user_ids[2],
+    )
+    .await?;
     let own = registered
         .iter()
         .find(|model| {
@@ -190,10 +196,27 @@ pub async fn load(state: &AppState, organisations: usize) -> anyhow::Result<Demo
     )
     .await?;
     create_applications(&transaction, futian, user_ids[5], own, now).await?;
-    operations::create(&transaction, futian, &registered, user_ids[5], now).await?;
-    evaluations::create(&transaction, futian, &registered, user_ids[4], now).await?;
+    operations::create(
+        &transaction,
+        &state.audit,
+        futian,
+        &registered,
+        user_ids[5],
+        now,
+    )
+    .await?;
+    evaluations::create(
+        &transaction,
+        &state.audit,
+        futian,
+        &registered,
+        user_ids[4],
+        now,
+    )
+    .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "demo", "socorg", "load")
             .data(serde_json::json!({ "organisations": registered.len() })),
     )
@@ -499,6 +522,7 @@ fn plan(count: usize) -> Vec<Planned> {
 
 async fn announce(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     tenant: &TenantRef,
     organisation: &organisation::Model,
     when: DateTime<Utc>,
@@ -507,6 +531,7 @@ async fn announce(
 ) -> anyhow::Result<Uuid> {
     let disclosure = disclosures::publish(
         db,
+        key,
         tenant,
         when,
         NewDisclosure {
@@ -528,6 +553,7 @@ async fn announce(
 
 async fn create_organisations(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     tenants: &[TenantRef],
     count: usize,
     registrar: Uuid,
@@ -582,6 +608,7 @@ async fn create_organisations(
         crate::registry::organisations::repo::insert(db, model.clone()).await?;
         let disclosure = announce(
             db,
+            key,
             tenant,
             &model,
             registered_at,
@@ -618,6 +645,7 @@ async fn create_organisations(
             let when = at(later, 3);
             let disclosure = announce(
                 db,
+                key,
                 tenant,
                 &model,
                 when,
@@ -675,6 +703,7 @@ async fn create_organisations(
             let when = at(later, 4);
             let disclosure = announce(
                 db,
+                key,
                 tenant,
                 &model,
                 when,

@@ -26,6 +26,7 @@ const DEADLINE: (u32, u32) = (5, 31);
 
 pub async fn create(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     futian: &TenantRef,
     organisations: &[organisation::Model],
     founder: Uuid,
@@ -95,6 +96,7 @@ pub async fn create(
         };
         let disclosure = announce(
             db,
+            key,
             futian,
             model,
             report.filed_at,
@@ -139,11 +141,12 @@ pub async fn create(
         )
         .await?;
     }
-    create_incubation(db, futian, founder, now).await
+    create_incubation(db, key, futian, founder, now).await
 }
 
 async fn create_incubation(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     futian: &TenantRef,
     founder: Uuid,
     now: DateTime<Utc>,
@@ -200,6 +203,7 @@ async fn create_incubation(
             };
             graduate(
                 db,
+                key,
                 futian,
                 &mut graduating,
                 now - Duration::days(10),

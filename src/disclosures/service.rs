@@ -155,6 +155,7 @@ pub fn local_date(tenant: &TenantRef, at: DateTime<Utc>) -> NaiveDate {
 /// sequence for the year.
 pub async fn publish(
     db: &impl ConnectionTrait,
+    key: &audit::AuditKey,
     tenant: &TenantRef,
     now: DateTime<Utc>,
     new: NewDisclosure,
@@ -184,6 +185,7 @@ pub async fn publish(
     repo::insert(db, model.clone()).await?;
     audit::record(
         db,
+        key,
         AuditEvent::new(now, "disclosure", model.id, "publish")
             .actor_opt(new.created_by)
             .tenant(tenant.id())
@@ -337,14 +339,13 @@ pub async fn publish_by_administrator(
     new.created_by = Some(principal.user_id);
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-    let model =
-        publish(&transaction, &tenant, now, new)
-            .await
-            .map_err(ApiError::conflict_if_unique(
-                "already_superseded",
-                Some("supersedes"),
-                "this disclosure has already been superseded; correct the latest version",
-            ))?;
+    let model = publish(&transaction, &state.audit, &tenant, now, new)
+        .await
+        .map_err(ApiError::conflict_if_unique(
+            "already_superseded",
+            Some("supersedes"),
+            "this disclosure has already been superseded; correct the latest version",
+        ))?;
     transaction.commit().await?;
     Ok(DisclosureView {
         model,

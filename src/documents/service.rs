@@ -302,6 +302,7 @@ pub async fn store_received(
         repo::insert(&transaction, model.clone()).await?;
         audit::record(
             &transaction,
+            &state.audit,
             AuditEvent::new(now, "document", model.id, "upload")
                 .actor_opt(uploader)
                 .tenant_unless_draft(tenant.id(), model.owner_type == "registration")
@@ -474,6 +475,7 @@ pub async fn delete_document(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "document", id, "delete")
             .actor(principal.user_id)
             .tenant(tenant.id())

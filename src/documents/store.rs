@@ -44,8 +44,7 @@ impl DocumentStore {
     pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
         let Some(endpoint) = &config.s3_endpoint else {
             let root = config.documents_dir();
-            tokio::fs::create_dir_all(&root)
-                .await
+            crate::files::create_private_dir_all(&root)
                 .with_context(|| format!("cannot create {}", root.display()))?;
             return Ok(DocumentStore::Local(LocalStore { root }));
         };
@@ -98,10 +97,11 @@ impl DocumentStore {
             DocumentStore::Local(local) => {
                 let target = local.path_of(key);
                 if let Some(parent) = target.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
+                    crate::files::create_private_dir_all(parent)?;
                 }
                 let partial = target.with_extension("partial");
                 tokio::fs::copy(path, &partial).await?;
+                crate::files::restrict(&partial, false)?;
                 tokio::fs::File::open(&partial).await?.sync_all().await?;
                 tokio::fs::rename(&partial, &target).await?;
             }
@@ -109,6 +109,41 @@ impl DocumentStore {
                 let mut file = tokio::fs::File::open(path).await?;
                 s3.bucket
                     .put_object_stream_with_content_type(&mut file, key, content_type)
+                    .await
+                    .context("S3 upload failed")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores `bytes` under `key`, replacing what was there.
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> anyhow::Result<()> {
+        check_key(key)?;
+        match self {
+            DocumentStore::Local(local) => {
+                let target = local.path_of(key);
+                if let Some(parent) = target.parent() {
+                    crate::files::create_private_dir_all(parent)?;
+                }
+                let partial = target.with_extension("partial");
+                let bytes = bytes.to_vec();
+                tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                    use std::io::Write;
+                    let mut file = crate::files::create_private(&partial)?;
+                    file.write_all(&bytes)?;
+                    file.sync_all()?;
+                    std::fs::rename(&partial, &target)
+                })
+                .await??;
+            }
+            DocumentStore::S3(s3) => {
+                s3.bucket
+                    .put_object_with_content_type(key, bytes, content_type)
                     .await
                     .context("S3 upload failed")?;
             }

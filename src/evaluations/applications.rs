@@ -191,6 +191,7 @@ pub async fn apply(
         ))?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", application.id, "apply")
             .actor(principal.user_id)
             .tenant(campaign.tenant_id)
@@ -244,7 +245,7 @@ pub(crate) async fn save_with_audit(
     if let Some(actor) = actor {
         event = event.actor(actor);
     }
-    audit::record(&transaction, event).await?;
+    audit::record(&transaction, &state.audit, event).await?;
     transaction.commit().await?;
     Ok(model)
 }
@@ -395,6 +396,7 @@ pub async fn add_material(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "add_material")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -439,6 +441,7 @@ pub async fn remove_material(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "remove_material")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)

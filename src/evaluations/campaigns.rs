@@ -108,6 +108,7 @@ pub async fn open(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_campaign", campaign.id, "open")
             .actor(principal.user_id)
             .tenant(tenant.id())

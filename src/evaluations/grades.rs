@@ -287,6 +287,7 @@ pub async fn change(
     };
     let disclosure = disclosures::publish(
         &transaction,
+        &state.audit,
         &awarding,
         now,
         NewDisclosure {
@@ -361,6 +362,7 @@ pub async fn change(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", organisation.id, status)
             .actor(principal.user_id)
             .tenant(awarding.id())

@@ -217,6 +217,7 @@ pub async fn assign(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "assign_assessor")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -269,6 +270,7 @@ pub async fn withdraw(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "withdraw_assessor")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -384,6 +386,7 @@ pub async fn declare(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_assignment", assignment.id, "declare")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -559,6 +562,7 @@ async fn save_sheet(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(
             now,
             "evaluation_assignment",

@@ -207,6 +207,7 @@ pub async fn publish(
     }
     let disclosure = disclosures::publish(
         &transaction,
+        &state.audit,
         &loaded.tenant,
         now,
         NewDisclosure {
@@ -248,6 +249,7 @@ pub async fn publish(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "publish")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -351,6 +353,7 @@ pub async fn object(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "objection")
             .tenant(loaded.campaign.tenant_id)
             .data(serde_json::json!({ "objection_id": objection.id })),
@@ -472,6 +475,7 @@ pub async fn record_review(
         let notice = publicity_notice(state, &loaded, result.total, result.grade.as_deref(), until);
         let correction = disclosures::publish(
             &transaction,
+            &state.audit,
             &loaded.tenant,
             now,
             NewDisclosure {
@@ -518,6 +522,7 @@ pub async fn record_review(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", id, "record_review")
             .actor(principal.user_id)
             .tenant(loaded.campaign.tenant_id)
@@ -590,6 +595,7 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
     super::lock_application(&transaction, application.id).await?;
     let disclosure = disclosures::publish(
         &transaction,
+        &state.audit,
         &loaded.tenant,
         now,
         notice_of_result(
@@ -647,6 +653,7 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "evaluation_application", application.id, "finalise")
             .tenant(loaded.campaign.tenant_id)
             .data(serde_json::json!({ "total": total, "grade": application.grade })),

@@ -187,6 +187,7 @@ pub async fn create_version(
         ))?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "rubric", model.id, "create")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -233,6 +234,7 @@ pub async fn replace(
     let model = active.update(&transaction).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "rubric", id, "replace")
             .actor(principal.user_id)
             .tenant(tenant.id()),

@@ -147,6 +147,7 @@ pub async fn create_tenant(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "tenant", id, "create")
             .actor(principal.user_id)
             .tenant(id)

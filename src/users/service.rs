@@ -180,6 +180,7 @@ pub async fn create_tenant_user(
             }
             audit::record(
                 &transaction,
+                &state.audit,
                 AuditEvent::new(now, "user", user.id, "create")
                     .actor(principal.user_id)
                     .tenant(tenant.id())
@@ -197,6 +198,7 @@ pub async fn create_tenant_user(
         if repo::insert_grant(&transaction, user.id, *role, Some(tenant.id()), now).await? {
             audit::record(
                 &transaction,
+                &state.audit,
                 AuditEvent::new(now, "user", user.id, "grant_role")
                     .actor(principal.user_id)
                     .tenant(tenant.id())
@@ -272,6 +274,7 @@ pub async fn add_tenant_grant(
     if repo::insert_grant(&transaction, user.id, role, Some(tenant.id()), now).await? {
         audit::record(
             &transaction,
+            &state.audit,
             AuditEvent::new(now, "user", user.id, "grant_role")
                 .actor(principal.user_id)
                 .tenant(tenant.id())
@@ -300,6 +303,7 @@ pub async fn remove_tenant_grant(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", user_id, "revoke_role")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -430,6 +434,7 @@ pub async fn set_user_disabled(
     };
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(
             now,
             "user",
@@ -480,6 +485,7 @@ pub async fn create_platform_admin(
     repo::insert_grant(&transaction, id, Role::PlatformAdmin, None, now).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "user", id, "create_platform_admin")
             .data(serde_json::json!({ "email": email.as_str(), "via": "command line" })),
     )

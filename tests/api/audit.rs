@@ -13,12 +13,14 @@ crate::on_both_databases!(
     verification_detects_edits,
     verification_detects_deletions_and_truncation,
     verification_detects_reordering,
+    a_chain_rewritten_without_the_key_is_detected,
+    a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint,
+    events_not_written_by_the_server_are_never_sealed,
+    an_unkeyed_chain_is_keyed_on_upgrade,
 );
 
 async fn seal(app: &TestApp) {
-    audit::seal_pending(&app.state.db, app.clock.now())
-        .await
-        .unwrap();
+    app.seal().await;
 }
 
 async fn changes_are_audited_and_readable_by_scope(backend: Backend) {
@@ -141,7 +143,7 @@ async fn changes_are_audited_and_readable_by_scope(backend: Backend) {
             None => break,
         }
     }
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.verify_audit().await;
     assert_eq!(seen as u64, report.sealed + report.unsealed);
     assert_eq!(report.broken, None);
 }
@@ -164,7 +166,7 @@ async fn audited_app(backend: Backend) -> TestApp {
     app.tenant_user(&admin, "futian", "a@example.org", &["registry_admin"])
         .await;
     seal(&app).await;
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.verify_audit().await;
     assert_eq!(report.broken, None, "an untouched chain verifies");
     assert!(report.sealed >= 8, "{report:?}");
     assert_eq!(report.unsealed, 0);
@@ -184,11 +186,7 @@ async fn verification_detects_edits(backend: Backend) {
         "UPDATE audit_events SET data = '{\"slug\":\"forged\"}' WHERE seq = 4",
     )
     .await;
-    let broken = audit::verify(&app.state.db)
-        .await
-        .unwrap()
-        .broken
-        .expect("detected");
+    let broken = app.verify_audit().await.broken.expect("detected");
     assert_eq!(broken.seq, 4);
     assert!(broken.reason.contains("edited"), "{}", broken.reason);
 
@@ -200,37 +198,25 @@ async fn verification_detects_edits(backend: Backend) {
         "UPDATE audit_events SET actor_user_id = NULL, hash = 'f00d' WHERE seq = 2",
     )
     .await;
-    let broken = audit::verify(&app.state.db)
-        .await
-        .unwrap()
-        .broken
-        .expect("detected");
+    let broken = app.verify_audit().await.broken.expect("detected");
     assert_eq!(broken.seq, 2);
 }
 
 async fn verification_detects_deletions_and_truncation(backend: Backend) {
     let app = audited_app(backend).await;
     tamper(&app, "DELETE FROM audit_events WHERE seq = 3").await;
-    let broken = audit::verify(&app.state.db)
-        .await
-        .unwrap()
-        .broken
-        .expect("detected");
+    let broken = app.verify_audit().await.broken.expect("detected");
     assert_eq!(broken.seq, 3);
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
 
     let app = audited_app(backend).await;
-    let last = audit::verify(&app.state.db).await.unwrap().sealed;
+    let last = app.verify_audit().await.sealed;
     tamper(
         &app,
         &format!("DELETE FROM audit_events WHERE seq = {last}"),
     )
     .await;
-    let broken = audit::verify(&app.state.db)
-        .await
-        .unwrap()
-        .broken
-        .expect("detected");
+    let broken = app.verify_audit().await.broken.expect("detected");
     assert_eq!(broken.seq, last as i64);
     assert!(
         broken.reason.contains("removed from the end"),
@@ -245,7 +231,7 @@ async fn verification_detects_deletions_and_truncation(backend: Backend) {
         .await;
     app.create_tenant(&admin, "yantian", "440308", None).await;
     seal(&app).await;
-    assert_eq!(audit::verify(&app.state.db).await.unwrap().broken, None);
+    assert_eq!(app.verify_audit().await.broken, None);
 }
 
 async fn verification_detects_reordering(backend: Backend) {
@@ -257,10 +243,220 @@ async fn verification_detects_reordering(backend: Backend) {
          UPDATE audit_events SET seq = 6 WHERE seq = -5;",
     )
     .await;
-    let broken = audit::verify(&app.state.db)
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert_eq!(broken.seq, 5);
+}
+
+/// The key an attacker might try: the same algorithm under a master key of their own.
+fn wrong_key() -> audit::AuditKey {
+    let config = socorg::config::Config {
+        master_key: Some(socorg::config::Secret::new(
+            "a guess at the master key, long enough to pass",
+        )),
+        ..socorg::config::Config::default()
+    };
+    audit::AuditKey::from_master(&socorg::keys::MasterKey::load(&config).unwrap())
+}
+
+async fn sealed_events(owner: &sea_orm::DatabaseConnection) -> Vec<entities::audit_event::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    entities::audit_event::Entity::find()
+        .filter(entities::audit_event::Column::Seq.is_not_null())
+        .order_by_asc(entities::audit_event::Column::Seq)
+        .all(owner)
         .await
         .unwrap()
-        .broken
-        .expect("detected");
-    assert_eq!(broken.seq, 5);
+}
+
+/// Rewrites every link from `from_seq` on (and the head) under `key`, as a forger would.
+async fn relink_from(
+    owner: &sea_orm::DatabaseConnection,
+    key: &audit::AuditKey,
+    from_seq: i64,
+    edit: impl Fn(&mut entities::audit_event::Model),
+) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    let events = sealed_events(owner).await;
+    let mut prev = events
+        .iter()
+        .find(|event| event.seq == Some(from_seq))
+        .and_then(|event| event.prev_hash.clone())
+        .unwrap();
+    for event in events
+        .into_iter()
+        .filter(|event| event.seq >= Some(from_seq))
+    {
+        let mut forged = event.clone();
+        if event.seq == Some(from_seq) {
+            edit(&mut forged);
+        }
+        forged.mac = Some(key.write_mark(&forged));
+        let hash = key.link(&forged, forged.seq.unwrap(), &prev);
+        let mut active = event.into_active_model();
+        active.data = Set(forged.data.clone());
+        active.mac = Set(forged.mac.clone());
+        active.prev_hash = Set(Some(prev.clone()));
+        active.hash = Set(Some(hash.clone()));
+        active.update(owner).await.unwrap();
+        prev = hash;
+    }
+    owner
+        .execute_unprepared(&format!("UPDATE audit_chain_head SET hash = '{prev}'"))
+        .await
+        .unwrap();
+}
+
+async fn a_chain_rewritten_without_the_key_is_detected(backend: Backend) {
+    let app = audited_app(backend).await;
+    let owner = app.owner_connection().await;
+    relink_from(&owner, &wrong_key(), 4, |event| {
+        event.data = r#"{"slug":"forged"}"#.to_owned();
+    })
+    .await;
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert_eq!(broken.seq, 4, "{broken:?}");
+    assert!(broken.reason.contains("edited"), "{}", broken.reason);
+
+    // Even the server's own key cannot rewrite history unseen: the checkpoint outside the
+    // database still names the old last link.
+    let app = audited_app(backend).await;
+    let owner = app.owner_connection().await;
+    relink_from(&owner, &app.state.audit, 4, |event| {
+        event.data = r#"{"slug":"rewritten"}"#.to_owned();
+    })
+    .await;
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert!(broken.reason.contains("rewritten"), "{}", broken.reason);
+}
+
+async fn a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint(backend: Backend) {
+    let app = audited_app(backend).await;
+    let owner = app.owner_connection().await;
+    let events = sealed_events(&owner).await;
+    let last = events.len() as i64;
+    let keep = &events[events.len() - 3];
+    owner
+        .execute_unprepared(&format!(
+            "DELETE FROM audit_events WHERE seq > {};",
+            last - 2
+        ))
+        .await
+        .unwrap();
+    owner
+        .execute_unprepared(&format!(
+            "UPDATE audit_chain_head SET seq = {}, hash = '{}'",
+            last - 2,
+            keep.hash.clone().unwrap()
+        ))
+        .await
+        .unwrap();
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert!(
+        broken.reason.contains(&format!(
+            "records {last} sealed events but the chain holds {}",
+            last - 2
+        )),
+        "{}",
+        broken.reason
+    );
+
+    // A checkpoint forged without the key does not pass, nor does its removal.
+    let app = audited_app(backend).await;
+    let path = app
+        .state
+        .documents
+        .local_path(audit::checkpoint::CHECKPOINT_KEY)
+        .unwrap();
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    forged["seq"] = json!(1);
+    std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert!(broken.reason.contains("forged"), "{}", broken.reason);
+    std::fs::remove_file(&path).unwrap();
+    let broken = app.verify_audit().await.broken.expect("detected");
+    assert!(broken.reason.contains("no checkpoint"), "{}", broken.reason);
+
+    // An intact chain names the checkpoint it matched.
+    let app = audited_app(backend).await;
+    let report = app.verify_audit().await;
+    assert_eq!(report.broken, None);
+    assert_eq!(
+        report.checkpoint.map(|(seq, _)| seq as u64),
+        Some(report.sealed)
+    );
+}
+
+async fn events_not_written_by_the_server_are_never_sealed(backend: Backend) {
+    // A row inserted by hand, with no mark.
+    let app = audited_app(backend).await;
+    let sealed_before = app.verify_audit().await.sealed;
+    tamper(
+        &app,
+        "INSERT INTO audit_events (occurred_at, object_type, object_id, action, data)
+         VALUES ('2026-03-02 09:00:00+00:00', 'tenant', 'futian', 'delete', '{}')",
+    )
+    .await;
+    let sealed = audit::seal_pending(&app.state.db, &app.state.audit, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!((sealed.sealed, sealed.refused), (0, 1));
+    let report = app.verify_audit().await;
+    assert_eq!(
+        report.sealed, sealed_before,
+        "the forged row stays out of the chain"
+    );
+    let broken = report.broken.expect("detected");
+    assert!(broken.reason.contains("server's mark"), "{}", broken.reason);
+
+    // An event edited between its commit and its sealing.
+    let app = audited_app(backend).await;
+    let admin = app
+        .login("root@example.org", crate::helpers::PASSWORD)
+        .await;
+    app.create_tenant(&admin, "yantian", "440308", None).await;
+    tamper(
+        &app,
+        r#"UPDATE audit_events SET data = '{"slug":"elsewhere"}' WHERE seq IS NULL AND action = 'create'"#,
+    )
+    .await;
+    seal(&app).await;
+    let report = app.verify_audit().await;
+    assert_eq!(report.unsealed, 1, "{report:?}");
+    let broken = report.broken.expect("detected");
+    assert!(broken.reason.contains("server's mark"), "{}", broken.reason);
+}
+
+async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
+    use migrations::MigratorTrait;
+    let mut app = audited_app(backend).await;
+    let sealed = app.verify_audit().await.sealed;
+    app.stop().await;
+    // Back to the schema before the keyed chain, with the chain as that version wrote it.
+    let owner = app.owner_connection().await;
+    let events = sealed_events(&owner).await;
+    migrations::Migrator::down(&owner, Some(1)).await.unwrap();
+    let mut prev = "0".repeat(64);
+    for event in &events {
+        let hash = audit::unkeyed_link(event, event.seq.unwrap(), &prev);
+        owner
+            .execute_unprepared(&format!(
+                "UPDATE audit_events SET prev_hash = '{prev}', hash = '{hash}' WHERE id = {}",
+                event.id
+            ))
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    owner
+        .execute_unprepared(&format!("UPDATE audit_chain_head SET hash = '{prev}'"))
+        .await
+        .unwrap();
+    owner.close().await.unwrap();
+
+    let upgraded = app.spawn_beside(true).await;
+    upgraded.seal().await;
+    let report = upgraded.verify_audit().await;
+    assert_eq!(report.broken, None, "{report:?}");
+    assert!(report.sealed >= sealed, "{report:?}");
 }

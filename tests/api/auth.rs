@@ -6,13 +6,13 @@ use serde_json::json;
 
 use socorg::clock::Clock;
 
-use crate::helpers::{Backend, PASSWORD, TestApp};
+use crate::helpers::{Backend, PASSWORD, TestApp, TestResponse};
 
 crate::on_both_databases!(
     login_me_and_logout,
     tokens_expire,
     wrong_password_and_unknown_email_look_alike,
-    throttles_an_account_after_ten_failures,
+    throttles_a_guesser_but_not_the_owner,
     throttles_an_address_across_accounts,
     disabling_a_user_kills_their_tokens,
     an_account_without_password_cannot_log_in,
@@ -143,22 +143,38 @@ async fn wrong_password_and_unknown_email_look_alike(backend: Backend) {
     assert_eq!(wrong_password.body, unknown.body);
 }
 
-async fn throttles_an_account_after_ten_failures(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// A login from `address` (the tests' proxy at 127.0.0.1 is trusted to name it).
+async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> TestResponse {
+    TestResponse::read(
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn behind_a_trusted_proxy(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |config| {
+        config.trusted_proxies = socorg::ratelimit::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await
+}
+
+async fn throttles_a_guesser_but_not_the_owner(backend: Backend) {
+    let app = behind_a_trusted_proxy(backend).await;
     app.platform_admin("root@example.org").await;
-    let attempt = |password: &'static str| {
-        app.post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": "ROOT@example.org", "password": password }),
-        )
-    };
+    let guesser = "203.0.113.7";
     for _ in 0..10 {
-        attempt("wrong password!")
+        login_from(&app, guesser, "ROOT@example.org", "wrong password!")
             .await
             .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    let throttled = attempt(PASSWORD).await;
+    // The guesser is refused even with the right password...
+    let throttled = login_from(&app, guesser, "root@example.org", PASSWORD).await;
     throttled.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
     let retry_after: i64 = throttled.headers["retry-after"]
         .to_str()
@@ -166,48 +182,45 @@ async fn throttles_an_account_after_ten_failures(backend: Backend) {
         .parse()
         .unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    // ...while the owner, elsewhere, still gets in (slowed down, not locked out).
+    let owner = login_from(&app, "198.51.100.2", "root@example.org", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
 
     // An unknown account is throttled the same way: nothing tells whether it exists.
     for _ in 0..10 {
-        app.post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": "ghost@example.org", "password": "wrong password!" }),
-        )
-        .await;
+        login_from(&app, guesser, "ghost@example.org", "wrong password!").await;
     }
+    let ghost = login_from(&app, guesser, "ghost@example.org", "wrong password!").await;
+    assert_eq!(ghost.status, throttled.status);
+    assert_eq!(ghost.body["code"], throttled.body["code"]);
 
     app.clock.advance(Duration::seconds(retry_after));
-    let token = app.login("root@example.org", PASSWORD).await;
-    assert_eq!(
-        app.get("/api/v1/me", Some(&token)).await.status,
-        StatusCode::OK
-    );
+    let again = login_from(&app, guesser, "root@example.org", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
 }
 
 async fn throttles_an_address_across_accounts(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = behind_a_trusted_proxy(backend).await;
     app.platform_admin("root@example.org").await;
-    for attempt in 0..10 {
-        app.post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": format!("guess{attempt}@example.org"), "password": "wrong password!" }),
+    let guesser = "203.0.113.9";
+    for attempt in 0..30 {
+        login_from(
+            &app,
+            guesser,
+            &format!("guess{attempt}@example.org"),
+            "wrong password!",
         )
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    let blocked = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": "root@example.org", "password": PASSWORD }),
-        )
-        .await;
+    let blocked = login_from(&app, guesser, "root@example.org", PASSWORD).await;
     blocked.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
     assert!(blocked.headers.contains_key("retry-after"));
+    let elsewhere = login_from(&app, "198.51.100.2", "root@example.org", PASSWORD).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.text);
     app.clock.advance(Duration::minutes(16));
-    app.login("root@example.org", PASSWORD).await;
+    let again = login_from(&app, guesser, "root@example.org", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
 }
 
 async fn disabling_a_user_kills_their_tokens(backend: Backend) {

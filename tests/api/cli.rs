@@ -7,13 +7,7 @@ use std::{
 };
 
 use sea_orm::ConnectionTrait;
-use socorg::{
-    audit,
-    auth::service::login,
-    clock::{Clock, SystemClock},
-    config::Config,
-    db, startup,
-};
+use socorg::{auth::service::login, clock::SystemClock, config::Config, db, startup};
 
 use crate::helpers::{Backend, TestApp};
 
@@ -133,9 +127,7 @@ async fn audit_verify_reports_tampering(backend: Backend) {
     let admin = app.platform_admin("root@example.org").await;
     app.create_tenant(&admin, "futian", "440304", None).await;
     app.create_tenant(&admin, "luohu", "440303", None).await;
-    audit::seal_pending(&app.state.db, app.clock.now())
-        .await
-        .unwrap();
+    app.seal().await;
 
     let url = app.database_url.clone();
     let intact = socorg(&["audit", "verify"], Some(&url), &app.data_dir, "");

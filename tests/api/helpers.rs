@@ -169,6 +169,14 @@ impl TestApp {
         let data_dir = dir
             .as_ref()
             .map_or_else(|| self.data_dir.clone(), |dir| dir.path().to_path_buf());
+        if !same_data_dir {
+            // Every node of one installation shares the master key.
+            std::fs::copy(
+                self.data_dir.join("master.key"),
+                data_dir.join("master.key"),
+            )
+            .expect("share the master key");
+        }
         let config = Config {
             bind: "127.0.0.1:0".parse().expect("address"),
             data_dir: data_dir.clone(),
@@ -220,6 +228,20 @@ impl TestApp {
         db::connect_owner(&self.database_url)
             .await
             .expect("owner connection")
+    }
+
+    /// Seals pending audit events and checkpoints the head, as the server does every second.
+    pub async fn seal(&self) {
+        socorg::startup::seal_once(&self.state, 0)
+            .await
+            .expect("audit sealing");
+    }
+
+    /// `audit verify` as the command runs it.
+    pub async fn verify_audit(&self) -> socorg::audit::VerifyReport {
+        socorg::audit::verify(&self.state.db, &self.state.audit, &self.state.documents)
+            .await
+            .expect("audit verification")
     }
 
     /// Runs every job that is due by the test clock, like the worker would.

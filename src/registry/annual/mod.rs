@@ -116,6 +116,7 @@ pub async fn set_deadline(
     sweep::ensure_scheduled(&transaction, now).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "tenant", tenant.id(), "set_annual_report_deadline")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -271,6 +272,7 @@ pub async fn file_report(
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     let disclosure = disclosures::publish(
         &transaction,
+        &state.audit,
         &tenant,
         now,
         NewDisclosure {
@@ -328,6 +330,7 @@ pub async fn file_report(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", model.id, "file_annual_report")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -414,6 +417,7 @@ pub async fn decide_flag(
         Some(
             disclosures::publish(
                 &transaction,
+                &state.audit,
                 &tenant,
                 now,
                 NewDisclosure {
@@ -479,6 +483,7 @@ pub async fn decide_flag(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", model.id, event)
             .actor(principal.user_id)
             .tenant(tenant.id())

@@ -282,6 +282,7 @@ async fn flag_long_abnormal(
         .await?;
         audit::record(
             &transaction,
+            &state.audit,
             AuditEvent::new(now, "organisation", model.id, "flag_serious_violation")
                 .tenant(tenant.id())
                 .data(serde_json::json!({ "abnormal_since": listed_on })),

@@ -273,6 +273,7 @@ async fn write(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "tenant", tenant.id(), "import_register")
             .actor_opt(actor)
             .tenant(tenant.id())

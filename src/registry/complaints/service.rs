@@ -120,6 +120,7 @@ pub async fn file_complaint(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "complaint", model.id, "file")
             .tenant(organisation.tenant_id)
             .data(serde_json::json!({ "organisation_id": organisation.id })),
@@ -225,6 +226,7 @@ pub async fn handle_complaint(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "complaint", model.id, "handle")
             .actor(principal.user_id)
             .tenant(model.tenant_id)

@@ -148,6 +148,7 @@ pub async fn apply(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "incubation_group", group.id, "apply")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -341,7 +342,15 @@ pub async fn take_step(
             updated.outcome_reason = Some(reason);
         }
         Step::Graduate => {
-            graduate(&transaction, &tenant, &mut updated, now, principal.user_id).await?;
+            graduate(
+                &transaction,
+                &state.audit,
+                &tenant,
+                &mut updated,
+                now,
+                principal.user_id,
+            )
+            .await?;
         }
     }
     let result = incubation_group::Entity::update_many()
@@ -359,6 +368,7 @@ pub async fn take_step(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "incubation_group", updated.id, step.name())
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -377,6 +387,7 @@ pub async fn take_step(
 /// graduation notice; the group is marked graduated (the caller saves it).
 pub async fn graduate(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     tenant: &TenantRef,
     group: &mut incubation_group::Model,
     now: chrono::DateTime<chrono::Utc>,
@@ -388,6 +399,7 @@ pub async fn graduate(
     let areas: Vec<String> = serde_json::from_str(&group.service_areas).unwrap_or_default();
     let disclosure = disclosures::publish(
         db,
+        key,
         tenant,
         now,
         NewDisclosure {
@@ -494,6 +506,7 @@ pub async fn add_report(
         .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "incubation_group", group.id, "report")
             .actor(principal.user_id)
             .tenant(tenant.id()),

@@ -108,6 +108,7 @@ async fn file_application(
     repo::insert_application(&transaction, model.clone()).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", organisation.id, "apply")
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -346,6 +347,7 @@ pub async fn decide_application(
         }
         let disclosure = disclosures::publish(
             &transaction,
+            &state.audit,
             &tenant,
             now,
             NewDisclosure {
@@ -378,8 +380,7 @@ pub async fn decide_application(
             .await?;
         }
     }
-    audit::record(
-        &transaction,
+    audit::record(&transaction, &state.audit,
         AuditEvent::new(now, "organisation", organisation.id, if approve { "approve_application" } else { "reject_application" })
             .actor(principal.user_id)
             .tenant(tenant.id())

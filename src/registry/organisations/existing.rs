@@ -120,6 +120,7 @@ pub async fn record_existing(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", model.id, "record_existing")
             .actor(principal.user_id)
             .tenant(tenant.id())

@@ -112,6 +112,7 @@ pub async fn invite_member(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", organisation.id, "add_member")
             .actor(principal.user_id)
             .tenant(organisation.tenant_id)
@@ -176,6 +177,7 @@ pub async fn change_member(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(
             now,
             "organisation",

@@ -97,6 +97,7 @@ pub async fn record_event(
 /// of the history.
 pub async fn register_from_application(
     db: &impl ConnectionTrait,
+    key: &crate::audit::AuditKey,
     tenant: &TenantRef,
     application: &application::Model,
     principal: &Principal,
@@ -146,6 +147,7 @@ pub async fn register_from_application(
     let service_areas: Vec<String> = serde_json::from_str(&model.service_areas).unwrap_or_default();
     let disclosure = disclosures::publish(
         db,
+        key,
         tenant,
         now,
         NewDisclosure {
@@ -187,6 +189,7 @@ pub async fn register_from_application(
     .await?;
     audit::record(
         db,
+        key,
         AuditEvent::new(now, "organisation", model.id, "register")
             .actor(principal.user_id)
             .tenant(tenant.id())

@@ -90,6 +90,7 @@ pub(crate) async fn change_status(
     }
     let disclosure = disclosures::publish(
         &transaction,
+        &state.audit,
         tenant,
         now,
         NewDisclosure {
@@ -126,6 +127,7 @@ pub(crate) async fn change_status(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "organisation", model.id, change.event)
             .actor_opt(actor)
             .tenant(tenant.id())

@@ -185,6 +185,7 @@ pub async fn create_registration(
     repo::insert(&transaction, model.clone()).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "registration", model.id, "create")
             .actor(principal.user_id)
             .tenant_unless_draft(tenant.id(), true)
@@ -242,6 +243,7 @@ pub async fn update_registration(
     let model = save(&transaction, model, now).await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "registration", id, "update")
             .actor(principal.user_id)
             .tenant_unless_draft(
@@ -387,6 +389,7 @@ async fn transition(
     }
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "registration", model.id, action)
             .actor(principal.user_id)
             .tenant(tenant.id())
@@ -526,6 +529,7 @@ pub async fn approve_registration(
     name_must_be_free(&transaction, &model).await?;
     let organisation = organisations::service::register_from_application(
         &transaction,
+        &state.audit,
         &tenant,
         &model,
         principal,
@@ -547,6 +551,7 @@ pub async fn approve_registration(
     .await?;
     audit::record(
         &transaction,
+        &state.audit,
         AuditEvent::new(now, "registration", model.id, "approve")
             .actor(principal.user_id)
             .tenant(tenant.id())

@@ -1,0 +1,142 @@
+//! The master key and the keys derived from it.
+//!
+//! `SOCORG_MASTER_KEY` holds the secret every node of one installation shares. Without it, a key
+//! is generated once into `<data dir>/master.key` (mode 0600) with a warning: enough for a single
+//! node, but a second node, or a restore onto a fresh folder, needs the same key. Each use takes a
+//! key of its own, derived by HMAC-SHA256 under a purpose label, so that one key never serves two
+//! purposes.
+
+use std::{io::Write, path::Path};
+
+use anyhow::{Context, bail};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::config::Config;
+
+/// Fewest bytes a configured master key may have.
+const MIN_KEY_BYTES: usize = 32;
+
+/// The installation's secret; never printed.
+#[derive(Clone)]
+pub struct MasterKey(Vec<u8>);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("MasterKey(***)")
+    }
+}
+
+impl MasterKey {
+    /// The configured key, or the one in the data folder (created when missing).
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        if let Some(secret) = &config.master_key {
+            return Self::from_text(secret.expose()).context("SOCORG_MASTER_KEY");
+        }
+        let path = config.data_dir.join("master.key");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                Self::from_text(&text).with_context(|| format!("the key in {}", path.display()))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => generate(&path),
+            Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    fn from_text(text: &str) -> anyhow::Result<Self> {
+        let text = text.trim();
+        if text.len() < MIN_KEY_BYTES {
+            bail!("a master key needs at least {MIN_KEY_BYTES} characters");
+        }
+        Ok(Self(text.as_bytes().to_vec()))
+    }
+
+    /// A 32-byte key for one purpose (`"audit chain v1"`, …).
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"socorg key derivation\n");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// Stable pseudonyms for personal data in logs and counters (an e-mail address becomes a keyed
+/// hash): the same address gives the same pseudonym, and nobody without the key can test a guess.
+#[derive(Clone)]
+pub struct Pseudonyms([u8; 32]);
+
+impl std::fmt::Debug for Pseudonyms {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Pseudonyms(***)")
+    }
+}
+
+impl Pseudonyms {
+    pub fn from_master(master: &MasterKey) -> Self {
+        Self(master.derive("pseudonyms v1"))
+    }
+
+    /// 128 bits of HMAC-SHA256 over the text, in hex.
+    pub fn of(&self, text: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(text.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+}
+
+fn generate(path: &Path) -> anyhow::Result<MasterKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("random source: {error}"))?;
+    let text = hex::encode(bytes);
+    let mut file = crate::files::create_private(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()?;
+    tracing::warn!(
+        path = %path.display(),
+        "no SOCORG_MASTER_KEY set; generated a master key in the data folder (keep it with the \
+         backups, and give every node the same key)"
+    );
+    Ok(MasterKey(text.into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, MasterKey};
+
+    #[test]
+    fn a_generated_key_is_kept_private_and_reused() {
+        let dir = tempfile::tempdir().expect("folder");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let first = MasterKey::load(&config).expect("generated");
+        let second = MasterKey::load(&config).expect("read back");
+        assert_eq!(first.derive("a"), second.derive("a"));
+        assert_ne!(first.derive("a"), first.derive("b"), "one key per purpose");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key"))
+                .expect("file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(!format!("{first:?}").contains(&hex::encode(&first.0[..8])));
+    }
+
+    #[test]
+    fn a_short_configured_key_is_refused() {
+        let config = Config {
+            master_key: Some(crate::config::Secret::new("short")),
+            ..Config::default()
+        };
+        let error = MasterKey::load(&config).expect_err("refused");
+        assert!(format!("{error:#}").contains("at least 32"), "{error:#}");
+    }
+}
