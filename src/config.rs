@@ -99,6 +99,9 @@ pub struct Config {
     /// same); keys for the audit chain and sealed bids are derived from it. Unset: generated once
     /// into `<data dir>/master.key`.
     pub master_key: Option<Secret>,
+    /// `SOCORG_METRICS_TOKEN`: a bearer token that may read `/metrics` from anywhere (without it,
+    /// only clients on loopback may).
+    pub metrics_token: Option<Secret>,
     #[serde(skip)]
     pub password_cost: PasswordCost,
 }
@@ -129,6 +132,7 @@ impl Default for Config {
             crash_after_index_commit: false,
             trusted_proxies: crate::ratelimit::TrustedProxies::default(),
             master_key: None,
+            metrics_token: None,
             password_cost: PasswordCost::Production,
         }
     }

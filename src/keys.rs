@@ -86,6 +86,16 @@ impl Pseudonyms {
     }
 }
 
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn same_secret(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
 fn generate(path: &Path) -> anyhow::Result<MasterKey> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("random source: {error}"))?;

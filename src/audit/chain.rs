@@ -12,7 +12,7 @@ use entities::audit_event;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::keys::MasterKey;
+use crate::keys::{MasterKey, same_secret};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -57,7 +57,7 @@ impl AuditKey {
         event
             .mac
             .as_deref()
-            .is_some_and(|mark| constant_time_eq(mark, &self.write_mark(event)))
+            .is_some_and(|mark| same_secret(mark.as_bytes(), self.write_mark(event).as_bytes()))
     }
 
     /// The link of an event at `seq` after `prev_hash`.
@@ -119,15 +119,6 @@ fn absorb(mac: &mut HmacSha256, field: &str) {
     mac.update(b":");
     mac.update(field.as_bytes());
     mac.update(b"\n");
-}
-
-fn constant_time_eq(left: &str, right: &str) -> bool {
-    left.len() == right.len()
-        && left
-            .bytes()
-            .zip(right.bytes())
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
 }
 
 /// The unkeyed SHA-256 link of the chain before it was keyed; used once, to check that chain

@@ -2,6 +2,7 @@
 //! endpoints, and the middleware every request passes through (request id, metrics and tracing,
 //! panic catching, body limit, and turning every error into `application/problem+json`).
 
+mod boundary;
 pub mod json;
 pub mod metrics;
 mod ops;
@@ -12,7 +13,7 @@ use std::{sync::Arc, time::Instant};
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::{CatchPanic, Cors},
 };
 use poem_openapi::{OpenApiService, OperationId};
@@ -107,11 +108,26 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         .unwrap_or(usize::MAX),
     );
     let metrics = state.metrics.clone();
-    // Public reads may be used from any web page; no cookies are involved (bearer tokens). The
-    // portal's pages are for browsers on this site, and vary by the reader's own cookies.
-    let cors = || Cors::new().allow_credentials(false);
+    // Public reads may be used from any web page; no cookies are involved (bearer tokens). Other
+    // answers of the API lose the CORS headers at its boundary. The portal's pages are for
+    // browsers on this site, and vary by the reader's own cookies.
+    let cors = || {
+        Cors::new()
+            .allow_credentials(false)
+            .allow_methods([Method::GET, Method::HEAD])
+            .expose_headers([
+                header::RETRY_AFTER,
+                header::ETAG,
+                header::CONTENT_DISPOSITION,
+            ])
+    };
+    let shape = Arc::new(boundary::ApiShape::of::<Apis>());
+    let api = api
+        .into_endpoint()
+        .with(cors())
+        .around(move |endpoint, request| boundary::guard(endpoint, request, shape.clone()));
     let routes = crate::portal::routes(Route::new())
-        .nest("/api/v1", api.into_endpoint().with(cors()))
+        .nest("/api/v1", api)
         .at("/api/openapi.json", spec.with(cors()))
         .nest("/api/docs", docs)
         .at("/healthz", get(ops::healthz))

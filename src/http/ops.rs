@@ -41,8 +41,14 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics, for the machine's own scraper (a client on loopback, as resolved through
+/// trusted proxies) or for one holding `SOCORG_METRICS_TOKEN`; anyone else is told nothing is
+/// here.
 #[handler]
-pub async fn metrics(Data(state): Data<&AppState>) -> Response {
+pub async fn metrics(request: &poem::Request, Data(state): Data<&AppState>) -> Response {
+    if !may_read_metrics(request, state) {
+        return crate::error::ApiError::not_found().into_response();
+    }
     let mut text = state.metrics.render();
     match jobs::queue::depth(&state.db).await {
         Ok(depth) => text.push_str(&super::metrics::render_job_depth(&depth)),
@@ -51,4 +57,28 @@ pub async fn metrics(Data(state): Data<&AppState>) -> Response {
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)
+}
+
+fn may_read_metrics(request: &poem::Request, state: &AppState) -> bool {
+    if let Some(token) = &state.config.metrics_token {
+        let presented = request
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        if presented.is_some_and(|presented| {
+            crate::keys::same_secret(presented.as_bytes(), token.expose().as_bytes())
+        }) {
+            return true;
+        }
+    }
+    let peer = request
+        .remote_addr()
+        .as_socket_addr()
+        .map(|address| address.ip());
+    state
+        .config
+        .trusted_proxies
+        .client(peer, request.headers())
+        .is_some_and(|client| client.is_loopback())
 }

@@ -24,7 +24,9 @@ pub struct OutgoingEmail {
 #[derive(Clone)]
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Folder(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files in a folder only the server's user may enter, each 0600 (they hold live
+    /// verification and reset links).
+    Folder(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
     Memory(Arc<Mutex<Vec<OutgoingEmail>>>),
 }
 
@@ -48,9 +50,9 @@ impl Mailer {
             ),
             None => {
                 let folder = config.outbox_dir();
-                std::fs::create_dir_all(&folder)
+                crate::files::create_private_dir_all(&folder)
                     .with_context(|| format!("cannot create {}", folder.display()))?;
-                Transport::Folder(AsyncFileTransport::new(folder))
+                Transport::Folder(AsyncFileTransport::new(&folder), folder)
             }
         };
         Ok(Self { transport, from })
@@ -98,11 +100,13 @@ impl Mailer {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.context("SMTP delivery failed")?;
             }
-            Transport::Folder(folder) => {
-                folder
+            Transport::Folder(transport, folder) => {
+                let id = transport
                     .send(message)
                     .await
                     .context("cannot write the message file")?;
+                crate::files::restrict(&folder.join(format!("{id}.eml")), false)
+                    .context("cannot restrict the message file")?;
             }
             Transport::Memory(_) => {}
         }

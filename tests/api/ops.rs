@@ -110,3 +110,188 @@ async fn openapi_document_matches_the_snapshot() {
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.text.contains("swagger"), "interactive docs are served");
 }
+
+/// A request from `origin`, through the trusted proxy at 127.0.0.1 as `client` when given.
+async fn raw(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn cross_origin_reads_only_of_public_answers_and_private_ones_are_not_stored() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.platform_admin("root@example.org").await;
+    app.create_tenant(&admin, "futian", "440304", None).await;
+    let origin = ("origin", "https://elsewhere.example");
+
+    let public = raw(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/tenants/futian",
+        &[origin],
+    )
+    .await;
+    assert_eq!(public.status(), StatusCode::OK);
+    assert_eq!(
+        public.headers()["access-control-allow-origin"],
+        "https://elsewhere.example"
+    );
+    assert_eq!(public.headers()["x-content-type-options"], "nosniff");
+
+    let bearer = format!("Bearer {admin}");
+    let private = raw(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/me",
+        &[origin, ("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(private.status(), StatusCode::OK);
+    assert!(
+        !private
+            .headers()
+            .contains_key("access-control-allow-origin"),
+        "{:?}",
+        private.headers()
+    );
+    assert_eq!(private.headers()["cache-control"], "no-store");
+    assert_eq!(private.headers()["x-content-type-options"], "nosniff");
+
+    // A cross-origin write is not even allowed by the preflight.
+    let preflight = raw(
+        &app,
+        reqwest::Method::OPTIONS,
+        "/api/v1/tenants",
+        &[
+            origin,
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "authorization, content-type",
+            ),
+        ],
+    )
+    .await;
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-methods")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(!allowed.contains("POST"), "{allowed}");
+}
+
+#[tokio::test]
+async fn a_method_the_path_does_not_take_is_405_with_allow() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = raw(
+        &app,
+        reqwest::Method::DELETE,
+        "/api/v1/organisations/export",
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let response = raw(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/tenants/futian/registry-settings",
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET, PUT, HEAD");
+}
+
+#[tokio::test]
+async fn metrics_are_for_loopback_or_the_token_holder() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.trusted_proxies = socorg::ratelimit::TrustedProxies::parse("127.0.0.1").unwrap();
+        config.metrics_token = Some(socorg::config::Secret::new("scrape-me-please-0123456789"));
+    })
+    .await;
+    let local = raw(&app, reqwest::Method::GET, "/metrics", &[]).await;
+    assert_eq!(local.status(), StatusCode::OK);
+    let remote = raw(
+        &app,
+        reqwest::Method::GET,
+        "/metrics",
+        &[("x-forwarded-for", "203.0.113.5")],
+    )
+    .await;
+    assert_eq!(remote.status(), StatusCode::NOT_FOUND);
+    assert!(!remote.text().await.unwrap().contains("socorg_http"));
+    let scraper = raw(
+        &app,
+        reqwest::Method::GET,
+        "/metrics",
+        &[
+            ("x-forwarded-for", "203.0.113.5"),
+            ("authorization", "Bearer scrape-me-please-0123456789"),
+        ],
+    )
+    .await;
+    assert_eq!(scraper.status(), StatusCode::OK);
+    let wrong = raw(
+        &app,
+        reqwest::Method::GET,
+        "/metrics",
+        &[
+            ("x-forwarded-for", "203.0.113.5"),
+            ("authorization", "Bearer scrape-me-please-0123456788"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_what_holds_secrets_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let registered = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            serde_json::json!({
+                "email": "new@example.org",
+                "password": "a long and quiet river",
+                "name": "新用户",
+            }),
+        )
+        .await;
+    assert!(registered.status.is_success(), "{}", registered.text);
+    app.run_jobs().await;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&app.data_dir.join("outbox")), 0o700);
+    assert_eq!(mode(&app.data_dir.join("documents")), 0o700);
+    assert_eq!(mode(&app.data_dir.join("master.key")), 0o600);
+    assert_eq!(mode(&app.data_dir.join("socorg.db")), 0o600);
+    let messages: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert!(!messages.is_empty(), "the verification e-mail was written");
+    for message in messages {
+        assert_eq!(mode(&message), 0o600, "{}", message.display());
+    }
+}
