@@ -453,9 +453,11 @@ pub async fn delete_document(
 ) -> Result<(), DocumentError> {
     let document = readable_document(state, &Some(principal.clone()), id).await?;
     let tenant = tenants::service::get_tenant_by_id(state, document.tenant_id).await?;
-    principal
-        .tenant_access(&tenant.position())
-        .require_manage()?;
+    // The caller can read the document, so it knows the document exists: refusing to let it
+    // delete is a 403, never a 404.
+    if principal.tenant_access(&tenant.position()) != crate::authz::TenantAccess::Manage {
+        return Err(crate::error::ApiError::forbidden().into());
+    }
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     if repo::is_referenced(&transaction, id).await? {

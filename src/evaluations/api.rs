@@ -746,7 +746,13 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
         record.push(leaf.disagreement.to_string());
         record.push(row.value);
         record.push(row.reasons);
-        writer.write_record(&record).map_err(ApiError::internal)?;
+        writer
+            .write_record(
+                record
+                    .iter()
+                    .map(|cell| crate::types::spreadsheet::neutralise(cell).into_owned()),
+            )
+            .map_err(ApiError::internal)?;
     }
     for (label, value) in [
         ("raw", points(outcome.raw)),
@@ -764,7 +770,13 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
             value,
             String::new(),
         ]);
-        writer.write_record(&record).map_err(ApiError::internal)?;
+        writer
+            .write_record(
+                record
+                    .iter()
+                    .map(|cell| crate::types::spreadsheet::neutralise(cell).into_owned()),
+            )
+            .map_err(ApiError::internal)?;
     }
     writer.into_inner().map_err(ApiError::internal)
 }

@@ -13,6 +13,7 @@ crate::on_both_databases!(
     an_export_imports_again_into_a_fresh_register,
     a_file_with_bad_rows_is_reported_line_by_line_and_writes_nothing,
     records_made_in_socorg_export_and_import_again,
+    a_name_that_is_a_formula_exports_as_text_and_imports_unchanged,
 );
 
 const HEADER: &str = "name,uscc,type,address,legal_representative,service_areas,founded_on,registered_funds_fen,status,status_reason,status_date";
@@ -417,4 +418,55 @@ async fn the_command_line_imports_and_exports() {
             .iter()
             .all(|line| line["registered_funds_fen"].is_u64())
     );
+}
+
+async fn a_name_that_is_a_formula_exports_as_text_and_imports_unchanged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let root = app.platform_admin("root@example.org").await;
+    app.create_tenant(&root, "futian", "440304", None).await;
+    let formula = "=cmd|'/C calc'!A0";
+    let record = |name: &str, serial: u32| {
+        serde_json::json!({
+            "uscc": code(serial),
+            "name": name,
+            "type": "social_group",
+            "address": "@深圳市福田区",
+            "legal_representative": "+李四",
+            "service_areas": ["社区服务"],
+            "registered_funds_fen": 3_000_000,
+        })
+    };
+    let recorded = app
+        .post(
+            "/api/v1/tenants/futian/organisations",
+            Some(&root),
+            record(formula, 902),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+
+    let exported = export(&app, "?tenant=futian&format=csv").await;
+    let row = rows(&exported.text).into_iter().next().unwrap();
+    assert_eq!(
+        row[0],
+        format!("'{formula}"),
+        "a spreadsheet shows it as text"
+    );
+    assert_eq!(row[3], "'@深圳市福田区");
+    assert_eq!(row[4], "'+李四");
+    let fresh = import_into_fresh_register(backend, "text/csv", &exported.text, 1).await;
+    let listed = fresh.get("/api/v1/organisations?tenant=futian", None).await;
+    assert_eq!(listed.body["items"][0]["name"], formula, "{}", listed.text);
+    assert_eq!(listed.body["items"][0]["address"], "@深圳市福田区");
+
+    // Direction overrides and zero-width characters are refused, the field named.
+    let hidden = app
+        .post(
+            "/api/v1/tenants/futian/organisations",
+            Some(&root),
+            record("深圳市\u{202e}会协工社", 903),
+        )
+        .await;
+    hidden.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(hidden.problem_fields(), vec!["name".to_owned()]);
 }

@@ -913,6 +913,17 @@ async fn members_are_managed_by_their_organisation(backend: Backend) {
     app.get(&documents_path, Some(&world.luohu_admin))
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    // Deleting is the registry's: a member who can read the document is told so (403), a
+    // stranger learns nothing (404).
+    app.delete(&format!("/api/v1/documents/{document}"), Some(&colleague))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.delete(
+        &format!("/api/v1/documents/{document}"),
+        Some(&world.luohu_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
 
     // The invitations were e-mailed: a set-password link for the newcomer, a notice for the colleague.
     let pass = app.run_jobs().await;

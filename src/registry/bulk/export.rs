@@ -1,5 +1,6 @@
 //! Writing the register out in the columns imports read, so that an export imports again.
 
+use crate::types::spreadsheet;
 use std::io::Write;
 
 use entities::organisation;
@@ -53,7 +54,13 @@ enum Sink<W: Write> {
 impl<W: Write> Sink<W> {
     fn write(&mut self, values: [String; 11]) -> Result<(), ApiError> {
         match self {
-            Sink::Csv(writer) => writer.write_record(&values).map_err(ApiError::internal),
+            Sink::Csv(writer) => writer
+                .write_record(
+                    values
+                        .iter()
+                        .map(|value| spreadsheet::neutralise(value).into_owned()),
+                )
+                .map_err(ApiError::internal),
             Sink::JsonLines(out) => {
                 let object: serde_json::Map<String, serde_json::Value> = COLUMNS
                     .iter()

@@ -233,7 +233,11 @@ fn read_csv(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
                 let values = headers
                     .iter()
                     .cloned()
-                    .zip(record.iter().map(str::to_owned))
+                    .zip(
+                        record
+                            .iter()
+                            .map(|cell| crate::types::spreadsheet::restore(cell).to_owned()),
+                    )
                     .collect();
                 rows.push(RawRow { line, values });
             }

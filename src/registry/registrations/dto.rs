@@ -61,7 +61,7 @@ fn optional(
             errors.push(FieldError::new(
                 field,
                 code,
-                format!("at most {max} characters"),
+                crate::types::text_refusal(code, max),
             ))
         })
         .ok()
@@ -83,6 +83,17 @@ fn list(
             field,
             "too_long",
             format!("at most {max_items} entries of 50 characters"),
+        ));
+    }
+    if values.iter().any(|value| {
+        value
+            .chars()
+            .any(|character| character.is_control() || crate::types::is_invisible(character))
+    }) {
+        errors.push(FieldError::new(
+            field,
+            "invisible_character",
+            "an entry contains a control or invisible character",
         ));
     }
     // `;` separates entries in the register's files (export and import).
