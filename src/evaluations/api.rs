@@ -719,6 +719,17 @@ fn sheet_rows(loaded: &super::Loaded, outcome: &Outcome) -> Vec<SheetRow> {
         .collect()
 }
 
+/// One row of a CSV the service writes: cells that would start a formula are made text.
+fn write_cells(writer: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> Result<(), ApiError> {
+    writer
+        .write_record(
+            cells
+                .iter()
+                .map(|cell| crate::types::spreadsheet::neutralise(cell).into_owned()),
+        )
+        .map_err(ApiError::internal)
+}
+
 fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let assessors = loaded.assignments.len();
@@ -736,7 +747,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
         .into_iter()
         .map(str::to_owned),
     );
-    writer.write_record(&header).map_err(ApiError::internal)?;
+    write_cells(&mut writer, &header)?;
     for (row, leaf) in sheet_rows(loaded, outcome).into_iter().zip(&outcome.leaves) {
         let mut record = vec![row.code, row.name, row.max];
         record.extend(row.scores);
@@ -746,13 +757,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
         record.push(leaf.disagreement.to_string());
         record.push(row.value);
         record.push(row.reasons);
-        writer
-            .write_record(
-                record
-                    .iter()
-                    .map(|cell| crate::types::spreadsheet::neutralise(cell).into_owned()),
-            )
-            .map_err(ApiError::internal)?;
+        write_cells(&mut writer, &record)?;
     }
     for (label, value) in [
         ("raw", points(outcome.raw)),
@@ -770,13 +775,7 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
             value,
             String::new(),
         ]);
-        writer
-            .write_record(
-                record
-                    .iter()
-                    .map(|cell| crate::types::spreadsheet::neutralise(cell).into_owned()),
-            )
-            .map_err(ApiError::internal)?;
+        write_cells(&mut writer, &record)?;
     }
     writer.into_inner().map_err(ApiError::internal)
 }

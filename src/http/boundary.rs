@@ -8,12 +8,10 @@
 use std::{collections::HashSet, sync::Arc};
 
 use poem::{
-    Endpoint, IntoResponse, Request, Response,
+    Endpoint, Request, Response,
     http::{HeaderValue, Method, StatusCode, header},
 };
 use poem_openapi::{OpenApi, OperationId, registry::MetaApi};
-
-use crate::error::problem_from_poem_error;
 
 /// The operations and paths of the document, as the boundary needs them.
 #[derive(Debug, Default)]
@@ -117,17 +115,7 @@ pub async fn guard<E: Endpoint>(
     shape: Arc<ApiShape>,
 ) -> poem::Result<Response> {
     let path = request.uri().path().to_owned();
-    let mut response = match endpoint.call(request).await {
-        Ok(response) => response.into_response(),
-        Err(error) => {
-            let operation = error.data::<OperationId>().copied();
-            let mut response = problem_from_poem_error(error);
-            if let Some(operation) = operation {
-                response.set_data(operation);
-            }
-            response
-        }
-    };
+    let mut response = super::answer(endpoint.call(request).await);
     let public = response
         .data::<OperationId>()
         .is_some_and(|operation| shape.is_public(operation.0));

@@ -178,20 +178,26 @@ fn with_edge_layers(
             if declared_length(&request).is_some_and(|length| length > declared_limit) {
                 return Ok(ApiError::payload_too_large(declared_limit).into_response());
             }
-            Ok(match endpoint.call(request).await {
-                Ok(response) => response.into_response(),
-                Err(error) => {
-                    let operation = error.data::<OperationId>().copied();
-                    let mut response = problem_from_poem_error(error);
-                    if let Some(operation) = operation {
-                        response.set_data(operation);
-                    }
-                    response
-                }
-            })
+            Ok(answer(endpoint.call(request).await))
         })
         .with(CatchPanic::new().with_handler(panic_response))
         .around(move |endpoint, request| observe(endpoint, request, metrics.clone()))
+}
+
+/// An endpoint's outcome as a response: an error becomes a problem that still names the
+/// operation it came from (for metrics and the API boundary).
+pub(crate) fn answer(outcome: poem::Result<impl IntoResponse>) -> Response {
+    match outcome {
+        Ok(response) => response.into_response(),
+        Err(error) => {
+            let operation = error.data::<OperationId>().copied();
+            let mut response = problem_from_poem_error(error);
+            if let Some(operation) = operation {
+                response.set_data(operation);
+            }
+            response
+        }
+    }
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> ApiError {
