@@ -36,6 +36,11 @@ pub enum AccountEmail {
     AddedToOrganisation {
         organisation: String,
     },
+    /// An existing account was given roles in a tenant.
+    AddedToTenant {
+        tenant: String,
+        roles: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +129,15 @@ pub async fn send_account_email(
             let data = templates::added_to_organisation::Data {
                 name,
                 organisation,
+                link: format!("{}/api/v1/me", state.config.public_url()),
+            };
+            (user.email, data.render()?)
+        }
+        AccountEmail::AddedToTenant { tenant, roles } => {
+            let data = templates::added_to_tenant::Data {
+                name,
+                tenant,
+                roles: roles.join(", "),
                 link: format!("{}/api/v1/me", state.config.public_url()),
             };
             (user.email, data.render()?)

@@ -154,6 +154,14 @@ email_template!(
 );
 
 email_template!(
+    added_to_tenant,
+    "email/added_to_tenant/subject.txt",
+    "email/added_to_tenant/body.txt",
+    "email/added_to_tenant/body.html",
+    { name: String, tenant: String, roles: String, link: String }
+);
+
+email_template!(
     abnormal_listed,
     "email/abnormal_listed/subject.txt",
     "email/abnormal_listed/body.txt",

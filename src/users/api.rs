@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     dto::{AddGrantRequest, CreateTenantUserRequest, TenantRoleName, UserList, UserResponse},
-    service::{self, Created, NewTenantUser, UserView},
+    service::{self, NewTenantUser, UserView},
 };
 use crate::{
     auth::password::NewPassword,
@@ -27,12 +27,10 @@ enum UserTags {
 
 #[derive(ApiResponse)]
 enum CreateTenantUserResponse {
-    /// A new account was created with these roles.
+    /// The person holds these roles in the tenant (a new account, or one that existed, which is
+    /// told by e-mail; the answer is the same).
     #[oai(status = 201)]
     Created(Json<UserResponse>),
-    /// The account already existed and now holds these roles too.
-    #[oai(status = 200)]
-    Extended(Json<UserResponse>),
 }
 
 #[derive(ApiResponse)]
@@ -126,14 +124,8 @@ impl UserApi {
     ) -> ApiResult<CreateTenantUserResponse> {
         let principal = auth.principal(&self.state).await?;
         let new = NewTenantUser::try_from(body.0)?;
-        Ok(
-            match service::create_tenant_user(&self.state, &principal, &slug.0, new).await? {
-                Created::NewAccount(view) => CreateTenantUserResponse::Created(Json(view.into())),
-                Created::ExistingAccount(view) => {
-                    CreateTenantUserResponse::Extended(Json(view.into()))
-                }
-            },
-        )
+        let view = service::create_tenant_user(&self.state, &principal, &slug.0, new).await?;
+        Ok(CreateTenantUserResponse::Created(Json(view.into())))
     }
 
     /// Users holding a role in the tenant, by e-mail (administrators of the tenant or of a parent).

@@ -100,12 +100,6 @@ pub struct UserView {
     pub grants: Vec<GrantView>,
 }
 
-/// Whether `create_tenant_user` made a new account or extended an existing one.
-pub enum Created {
-    NewAccount(UserView),
-    ExistingAccount(UserView),
-}
-
 async fn tenant_for_read(
     state: &AppState,
     principal: &Principal,
@@ -129,14 +123,16 @@ async fn tenant_for_manage(
 }
 
 /// Adds a person to a tenant with roles there. An unknown e-mail creates the account (with the
-/// password, if given); a known one gains the roles, and may not have its password set here.
+/// password, if given); a known one gains the roles and is told so by e-mail, its password
+/// untouched, and the answer looks as it would for a new account: an administrator of one tenant
+/// does not learn of accounts elsewhere.
 #[instrument(skip(state, principal, new), fields(tenant = %slug))]
 pub async fn create_tenant_user(
     state: &AppState,
     principal: &Principal,
     slug: &str,
     new: NewTenantUser,
-) -> Result<Created, UserError> {
+) -> Result<UserView, UserError> {
     let tenant = tenant_for_manage(state, principal, slug).await?;
     if new.roles.is_empty() {
         return Err(UserError::NoRoles);
@@ -145,12 +141,33 @@ pub async fn create_tenant_user(
         Some(password) => Some(state.passwords.hash(password).await?),
         None => None,
     };
+    let (given_name, password_given) = (new.name.clone(), password_hash.is_some());
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     let existing = repo::find_by_email(&transaction, new.email.as_str()).await?;
     let (user, created) = match existing {
-        Some(_) if password_hash.is_some() => return Err(UserError::EmailTaken),
-        Some(user) => (user, false),
+        // An account that exists (perhaps in another tenant) is told of its new roles; its
+        // password is never set here, and the answer does not say it existed.
+        Some(user) => {
+            jobs::enqueue(
+                &transaction,
+                now,
+                &AccountEmailJob {
+                    user_id: user.id,
+                    email: AccountEmail::AddedToTenant {
+                        tenant: tenant.model.name_zh.clone(),
+                        roles: new
+                            .roles
+                            .iter()
+                            .map(|role| role.as_str().to_owned())
+                            .collect(),
+                    },
+                },
+                state.config.job_max_attempts,
+            )
+            .await?;
+            (user, false)
+        }
         None => {
             let user = user::Model {
                 id: Uuid::now_v7(),
@@ -211,12 +228,18 @@ pub async fn create_tenant_user(
     }
     transaction.commit().await?;
     info!(user_id = %user.id, created, "user added to tenant");
-    let view = tenant_user_view(state, &tenant, user).await?;
-    Ok(if created {
-        Created::NewAccount(view)
-    } else {
-        Created::ExistingAccount(view)
-    })
+    if created {
+        return tenant_user_view(state, &tenant, user).await;
+    }
+    // As a new account would be shown: the name given, no password unless one was given, not
+    // verified, only the roles of this tenant.
+    let mut view = tenant_user_view(state, &tenant, user).await?;
+    view.user.name = given_name;
+    view.user.email_verified_at = None;
+    view.user.disabled_at = None;
+    view.user.created_at = now;
+    view.user.password_hash = password_given.then(String::new);
+    Ok(view)
 }
 
 async fn tenant_user_view(

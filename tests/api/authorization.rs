@@ -281,26 +281,51 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
         json!([{ "role": "registry_admin", "tenant": "futian", "organisation_id": null }])
     );
 
-    // A tenant's listing shows only that tenant's roles of a person who works in several.
-    let extended = app
-        .post(
+    // Adding a person whose account exists in another tenant answers exactly as for a new
+    // account: guangzhou's administrator learns nothing of futian's. The owner is told by e-mail,
+    // and their password is never set by another tenant.
+    let add = |email: &str, password: Option<&str>| {
+        let mut body = json!({ "email": email, "name": "新人", "roles": ["assessor"] });
+        if let Some(password) = password {
+            body["password"] = json!(password);
+        }
+        app.post(
             "/api/v1/tenants/guangzhou/users",
             Some(&world.guangzhou_admin),
-            json!({ "email": "futian@example.org", "name": "ignored", "roles": ["assessor"] }),
+            body,
+        )
+    };
+    let comparable = |body: &serde_json::Value| {
+        json!([
+            body["name"],
+            body["email_verified"],
+            body["has_password"],
+            body["disabled"],
+            body["grants"]
+        ])
+    };
+    for password in [None, Some("another fine password")] {
+        let fresh = add(
+            &format!("fresh{}@example.org", password.is_some()),
+            password,
         )
         .await;
-    assert_eq!(extended.status, StatusCode::OK, "{}", extended.text);
-    assert_eq!(
-        extended.body["grants"],
-        json!([{ "role": "assessor", "tenant": "guangzhou", "organisation_id": null }])
-    );
-    let with_password = app
-        .post(
-            "/api/v1/tenants/guangzhou/users",
-            Some(&world.guangzhou_admin),
-            json!({ "email": "futian@example.org", "name": "x", "roles": ["assessor"], "password": "another fine password" }),
-        )
+        let existing = add("futian@example.org", password).await;
+        assert_eq!(fresh.status, StatusCode::CREATED, "{}", fresh.text);
+        assert_eq!(existing.status, fresh.status, "{}", existing.text);
+        assert_eq!(comparable(&existing.body), comparable(&fresh.body));
+        assert_eq!(
+            existing.body["grants"],
+            json!([{ "role": "assessor", "tenant": "guangzhou", "organisation_id": null }])
+        );
+    }
+    app.login("futian@example.org", crate::helpers::PASSWORD)
         .await;
-    with_password.assert_problem(StatusCode::CONFLICT, "email_taken");
-    assert_eq!(with_password.problem_fields(), vec!["email"]);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({ "email": "futian@example.org", "password": "another fine password" }),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
 }
