@@ -24,6 +24,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// One offending input field of a validation error.
 #[derive(Clone, Debug, Serialize, Object, PartialEq, Eq)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldError {
     /// The field, as a dotted path (`roles[1]`, `address.city`).
     pub field: String,
@@ -45,6 +46,7 @@ impl FieldError {
 
 /// The body of every error response.
 #[derive(Debug, Serialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// A URI naming the kind of problem: `urn:socorg:problem:<code>`.
     #[serde(rename = "type")]
@@ -227,6 +229,10 @@ impl ApiError {
         &self.errors
     }
 
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     fn to_problem(&self) -> Problem {
         Problem {
             problem_type: format!("urn:socorg:problem:{}", self.code),
@@ -317,19 +323,27 @@ fn api_error_from_poem_error(error: &poem::Error) -> ApiError {
             "invalid_parameter",
             format!("parameter `{}` is invalid", parse.name),
         )
-        .with_errors(vec![FieldError::new(parse.name, "invalid", &parse.reason)]);
+        .with_errors(vec![FieldError::new(
+            parse.name,
+            "invalid",
+            parameter_expectation(&parse.reason),
+        )]);
     }
     if error.is::<ParsePathError>() || error.is::<poem::error::ParsePathError>() {
         return ApiError::not_found();
     }
     if let Some(payload) = error.downcast_ref::<ParseRequestPayloadError>() {
-        return ApiError::bad_request("malformed_body", payload.reason.clone());
+        tracing::debug!(reason = %payload.reason, "unreadable request body");
+        return ApiError::bad_request("malformed_body", "the request body could not be read");
     }
     if let Some(content_type) = error.downcast_ref::<ContentTypeError>() {
         return ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            content_type.to_string(),
+            match content_type {
+                ContentTypeError::ExpectContentType => "the request needs a content type",
+                _ => "this content type is not accepted here",
+            },
         );
     }
     if error.is::<AuthorizationError>() {
@@ -354,6 +368,34 @@ fn api_error_from_poem_error(error: &poem::Error) -> ApiError {
         "request_error",
         status.canonical_reason().unwrap_or("the request failed"),
     )
+}
+
+/// What a parameter should be, in words, from poem-openapi's parse failure (`failed to parse
+/// "<type>": <parser's words>`). The parser's own words (chrono's, the standard library's) stay
+/// in the log; the types this crate defines speak for themselves.
+fn parameter_expectation(reason: &str) -> String {
+    tracing::debug!(%reason, "parameter refused");
+    let Some(rest) = reason.strip_prefix("failed to parse \"") else {
+        return "not a valid value".to_owned();
+    };
+    let (kind, words) = rest
+        .split_once("\": ")
+        .unwrap_or((rest.trim_end_matches('"'), ""));
+    let words = words
+        .split(" (occurred while parsing")
+        .next()
+        .unwrap_or_default();
+    match kind {
+        "page_limit" => words.to_owned(),
+        _ if kind.starts_with("integer") => "a whole number".to_owned(),
+        _ if kind.starts_with("number") => "a number".to_owned(),
+        "boolean" => "true or false".to_owned(),
+        "string(naive-date)" | "string(date)" => "a date (YYYY-MM-DD)".to_owned(),
+        "string(date-time)" => "an RFC 3339 time (2026-03-02T09:00:00Z)".to_owned(),
+        "string(uuid)" => "a UUID".to_owned(),
+        _ if kind.starts_with("string") && words.starts_with("expect") => words.to_owned(),
+        _ => "not a valid value".to_owned(),
+    }
 }
 
 impl ApiError {

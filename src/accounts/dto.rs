@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 /// A new account.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RegisterRequest {
@@ -16,6 +17,7 @@ pub struct RegisterRequest {
 
 /// A token from an e-mailed link.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct VerifyRequest {
@@ -24,6 +26,7 @@ pub struct VerifyRequest {
 
 /// Ask for a reset link.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct PasswordResetRequest {
@@ -32,6 +35,7 @@ pub struct PasswordResetRequest {
 
 /// A new password through a reset or set-password link.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CompletePasswordResetRequest {
@@ -41,6 +45,7 @@ pub struct CompletePasswordResetRequest {
 
 /// A change of the caller's password.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
@@ -50,6 +55,7 @@ pub struct ChangePasswordRequest {
 
 /// A change of the caller's address; takes effect when the new address confirms.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ChangeEmailRequest {
@@ -59,6 +65,7 @@ pub struct ChangeEmailRequest {
 
 /// The same answer whatever the address: look in the mailbox.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AcceptedResponse {
     pub message: String,
 }
@@ -73,6 +80,7 @@ impl AcceptedResponse {
 
 /// The address that is now confirmed.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VerifyResponse {
     pub email: String,
     pub verified: bool,

@@ -56,11 +56,11 @@ impl AuditApi {
         from: Query<Option<DateTime<Utc>>>,
         /// Events before this time.
         to: Query<Option<DateTime<Utc>>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<AuditEventList>> {
         let principal = auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let before_id = page.after_as::<i64>()?;
         let filter = AuditFilter {
             tenants: None,

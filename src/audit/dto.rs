@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 /// One audit event.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEventResponse {
     pub id: i64,
     /// Position in the hash chain; absent until the event is sealed (normally within a second).
@@ -42,6 +43,7 @@ impl From<audit_event::Model> for AuditEventResponse {
 
 /// A page of audit events, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEventList {
     pub items: Vec<AuditEventResponse>,
     /// Pass as `cursor` to get older events; absent on the last page.

@@ -9,6 +9,7 @@ use crate::users::GrantView;
 
 /// E-mail and password.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -28,6 +29,7 @@ impl std::fmt::Debug for LoginRequest {
 
 /// A bearer token for `Authorization: Bearer <token>`.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -35,6 +37,7 @@ pub struct LoginResponse {
 
 /// The caller.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeResponse {
     pub user: MeUser,
     /// Every role the caller holds, with its scope.
@@ -42,6 +45,7 @@ pub struct MeResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeUser {
     pub id: Uuid,
     pub email: String,

@@ -69,11 +69,11 @@ impl DisclosureApi {
         from: Query<Option<NaiveDate>>,
         /// Written on or before this date.
         to: Query<Option<NaiveDate>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<DisclosureList>> {
         auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         if let Some(category) = &category.0
             && Category::parse(category).is_none()
         {

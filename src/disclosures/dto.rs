@@ -9,6 +9,7 @@ use super::service::{Category, DisclosureView};
 
 /// A disclosure as the public reads it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DisclosureResponse {
     pub id: Uuid,
     /// 索引号: `<publisher code>/<year>-<sequence>`.
@@ -77,6 +78,7 @@ impl From<DisclosureView> for DisclosureResponse {
 
 /// A page of disclosures, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DisclosureList {
     pub items: Vec<DisclosureResponse>,
     pub next_cursor: Option<String>,
@@ -84,6 +86,7 @@ pub struct DisclosureList {
 
 /// A policy document or a correction, published by a tenant's administrator.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct PublishDisclosureRequest {

@@ -31,6 +31,7 @@ impl From<VisibilityParam> for Visibility {
 
 /// A stored document.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DocumentResponse {
     pub id: Uuid,
     /// The uploader's file name, sanitised.
@@ -65,12 +66,14 @@ impl From<document::Model> for DocumentResponse {
 
 /// Documents of one owner, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DocumentList {
     pub items: Vec<DocumentResponse>,
 }
 
 /// A short-lived direct link.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DirectLinkResponse {
     pub url: String,
     pub expires_at: DateTime<Utc>,
@@ -128,12 +131,16 @@ impl ApiResponse for DownloadResponse {
                 description: "The document, as an attachment of its detected type.",
                 status: Some(200),
                 status_range: None,
-                content: vec![MetaMediaType {
-                    content_type: "application/octet-stream",
-                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
-                        "string", "binary",
-                    ))),
-                }],
+                // Every type an upload may have (its content decides which).
+                content: super::sniff::ALLOWED
+                    .iter()
+                    .map(|content_type| MetaMediaType {
+                        content_type,
+                        schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
+                            "string", "binary",
+                        ))),
+                    })
+                    .collect(),
                 headers: vec![],
             }],
         }

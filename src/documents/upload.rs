@@ -57,11 +57,13 @@ impl ParsePayload for UploadBody {
         let mut form = Multipart::from_request(request, body)
             .await
             .map_err(|error| {
-                ApiError::bad_request("malformed_multipart", format!("unreadable form: {error}"))
+                tracing::debug!(%error, "unreadable form");
+                ApiError::bad_request("malformed_multipart", "the form could not be read")
             })?;
         loop {
             let field = form.next_field().await.map_err(|error| {
-                ApiError::bad_request("malformed_multipart", format!("unreadable form: {error}"))
+                tracing::debug!(%error, "unreadable form");
+                ApiError::bad_request("malformed_multipart", "the form could not be read")
             })?;
             let Some(field) = field else {
                 return Err(

@@ -46,6 +46,7 @@ enum EvaluationTags {
 
 /// A rubric version.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RubricResponse {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -75,12 +76,14 @@ impl From<RubricView> for RubricResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RubricList {
     pub items: Vec<RubricResponse>,
 }
 
 /// A new rubric version for an organisation type.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct NewRubricRequest {
@@ -90,6 +93,7 @@ pub struct NewRubricRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReplaceRubricRequest {
@@ -97,6 +101,7 @@ pub struct ReplaceRubricRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CampaignRequest {
@@ -114,6 +119,7 @@ pub struct CampaignRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CampaignResponse {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -145,11 +151,13 @@ impl From<evaluation_campaign::Model> for CampaignResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CampaignList {
     pub items: Vec<CampaignResponse>,
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct EvaluationApplyRequest {
@@ -158,6 +166,7 @@ pub struct EvaluationApplyRequest {
 
 /// One leaf of a self-assessment.
 #[derive(Clone, Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct SelfScoreBody {
@@ -169,6 +178,7 @@ pub struct SelfScoreBody {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct SelfAssessmentRequest {
@@ -178,6 +188,7 @@ pub struct SelfAssessmentRequest {
 
 /// An application as its reader may see it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationResponse {
     pub id: Uuid,
     pub campaign_id: Uuid,
@@ -206,6 +217,7 @@ pub struct ApplicationResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssessorStatus {
     pub assignment_id: Uuid,
     pub user_id: Uuid,
@@ -272,11 +284,13 @@ fn application_response(
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationList {
     pub items: Vec<ApplicationSummary>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationSummary {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -287,6 +301,7 @@ pub struct ApplicationSummary {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct MaterialRequest {
@@ -296,6 +311,7 @@ pub struct MaterialRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MaterialResponse {
     pub id: Uuid,
     pub leaf_code: String,
@@ -307,11 +323,13 @@ pub struct MaterialResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MaterialList {
     pub items: Vec<MaterialResponse>,
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct AssignRequest {
@@ -320,6 +338,7 @@ pub struct AssignRequest {
 
 /// An assessor's assignment, as the assessor sees it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignmentResponse {
     pub id: Uuid,
     pub application_id: Uuid,
@@ -360,11 +379,13 @@ fn assignment_response(
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignmentList {
     pub items: Vec<AssignmentResponse>,
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct DeclarationRequest {
@@ -378,6 +399,7 @@ pub struct DeclarationRequest {
 }
 
 #[derive(Clone, Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct LeafScoreBody {
@@ -390,6 +412,7 @@ pub struct LeafScoreBody {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ScoresRequest {
@@ -397,6 +420,7 @@ pub struct ScoresRequest {
 }
 
 #[derive(Clone, Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct DecisionBody {
@@ -409,6 +433,7 @@ pub struct DecisionBody {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct DecisionsRequest {
@@ -434,6 +459,7 @@ fn decisions(request: BTreeMap<String, DecisionBody>) -> panel::Decisions {
 
 /// One leaf of the panel's result.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PanelLeaf {
     pub code: String,
     pub max: i64,
@@ -448,6 +474,7 @@ pub struct PanelLeaf {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PanelResponse {
     /// Assessors' user ids, in the order of each leaf's `scores`.
     pub assessors: Vec<Uuid>,
@@ -494,6 +521,7 @@ fn panel_response(loaded: &super::Loaded, outcome: Outcome, registry: bool) -> P
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ObjectionRequest {
@@ -504,6 +532,7 @@ pub struct ObjectionRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectionResponse {
     pub id: Uuid,
     pub name: String,
@@ -526,17 +555,20 @@ impl From<evaluation_objection::Model> for ObjectionResponse {
 
 /// An objection as its author sees it: received.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectionReceipt {
     pub id: Uuid,
     pub filed_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectionList {
     pub items: Vec<ObjectionResponse>,
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReviewRequest {
@@ -544,6 +576,7 @@ pub struct ReviewRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReviewOutcomeRequest {
@@ -556,6 +589,7 @@ pub struct ReviewOutcomeRequest {
 
 /// A grade an organisation holds or held.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GradeResponse {
     pub id: Uuid,
     pub grade: String,
@@ -588,6 +622,7 @@ pub fn grade_response(model: organisation_grade::Model, today: NaiveDate) -> Gra
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GradeList {
     /// The grade held today, if any.
     pub current: Option<GradeResponse>,
@@ -595,6 +630,7 @@ pub struct GradeList {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct DowngradeRequest {
@@ -603,6 +639,7 @@ pub struct DowngradeRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {

@@ -9,7 +9,9 @@ use crate::error::FieldError;
 
 /// One indicator: a parent (with children) or a leaf that assessors score.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Indicator {
     /// `2`, `2.5`: a child's code is its parent's followed by `.` and a number.
     pub code: String,
@@ -24,7 +26,9 @@ pub struct Indicator {
 
 /// The lowest total (inclusive) of a grade; a grade runs up to the next band's minimum.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Band {
     pub grade: String,
     pub min: i64,
@@ -32,7 +36,9 @@ pub struct Band {
 
 /// What a rubric version holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct RubricContent {
     pub indicators: Vec<Indicator>,
     /// Highest grade first.

@@ -101,8 +101,44 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn malformed(error: &serde_json::Error) -> ApiError {
     ApiError::bad_request(
         "malformed_json",
-        format!("the request body is not valid JSON: {error}"),
+        format!(
+            "the request body is not valid JSON (line {}, column {})",
+            error.line(),
+            error.column()
+        ),
     )
+}
+
+/// What a field should hold, in words, from serde's message (`invalid type: string "…",
+/// expected i64`), without echoing the parser's types or the value sent.
+fn expectation(message: &str) -> String {
+    let expected = message
+        .rsplit_once(", expected ")
+        .map(|(_, expected)| expected)
+        .or_else(|| message.strip_prefix("expected "));
+    match expected {
+        Some(rust)
+            if [
+                "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize", "isize",
+            ]
+            .contains(&rust) =>
+        {
+            "expected a whole number".to_owned()
+        }
+        Some("f32" | "f64") => "expected a number".to_owned(),
+        Some("a boolean") => "expected true or false".to_owned(),
+        Some("a sequence") => "expected a list".to_owned(),
+        Some("a string" | "a borrowed string") => "expected a string".to_owned(),
+        Some(other) if other.starts_with("one of ") => format!("expected {other}"),
+        Some(other) if other.starts_with("struct ") || other.starts_with("a map") => {
+            "expected an object".to_owned()
+        }
+        Some(other) if other.starts_with('a') || other.starts_with("valid") => {
+            format!("expected {other}")
+        }
+        _ if message.starts_with("unknown variant") => message.to_owned(),
+        _ => "not a valid value for this field".to_owned(),
+    }
 }
 
 fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
@@ -136,7 +172,7 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
     } else {
         "invalid"
     };
-    FieldError::new(field, code, message)
+    FieldError::new(field, code, expectation(message))
 }
 
 fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
@@ -171,6 +207,28 @@ mod tests {
         let error = parse_json::<Login>(br#"{"email": "a@b.c", "roles": [1]}"#).unwrap_err();
         assert_eq!(error.errors()[0].field, "roles[0]");
         assert_eq!(error.errors()[0].code, "invalid_type");
+        assert_eq!(error.errors()[0].detail, "expected a string");
+    }
+
+    #[test]
+    fn says_what_was_expected_without_the_parsers_words_or_the_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Funds {
+            fen: i64,
+        }
+        let error = parse_json::<Funds>(br#"{"fen": "<script>"}"#).unwrap_err();
+        let detail = &error.errors()[0].detail;
+        assert_eq!(detail, "expected a whole number");
+        let error = parse_json::<Funds>(br#"{"fen": 1"#).unwrap_err();
+        assert!(
+            error
+                .detail()
+                .starts_with("the request body is not valid JSON (line 1"),
+            "{}",
+            error.detail()
+        );
+        assert!(!error.detail().contains("EOF"), "{}", error.detail());
     }
 
     #[test]

@@ -7,6 +7,57 @@ use crate::error::ApiError;
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 
+/// The `limit` of a paged list: a whole number from 1 to [`MAX_LIMIT`]. The type parses and
+/// describes itself, so the OpenAPI document states the bounds that are enforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit(u32);
+
+impl Limit {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl poem_openapi::types::Type for Limit {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "page_limit".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(
+            poem_openapi::registry::MetaSchema {
+                minimum: Some(1.0),
+                maximum: Some(f64::from(MAX_LIMIT)),
+                description: Some("How many items a page holds (1–200)."),
+                ..poem_openapi::registry::MetaSchema::new_with_format("integer", "int32")
+            },
+        ))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromParameter for Limit {
+    fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
+        match value.trim().parse::<u32>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(Self(limit)),
+            _ => Err(poem_openapi::types::ParseError::custom(format!(
+                "a whole number from 1 to {MAX_LIMIT}"
+            ))),
+        }
+    }
+}
+
 /// A validated page request; `after` is the decoded cursor.
 #[derive(Debug)]
 pub struct PageRequest {

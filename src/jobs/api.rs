@@ -42,12 +42,12 @@ impl JobApi {
         auth: BearerAuth,
         state: Query<Option<JobState>>,
         kind: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<JobList>> {
         let principal = auth.principal(&self.state).await?;
         principal.require_platform_admin()?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let before = page.after_as::<Uuid>()?;
         let jobs = queue::list(
             &self.state.db,

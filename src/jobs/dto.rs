@@ -28,6 +28,7 @@ impl JobState {
 
 /// A job as platform administrators see it. The payload is not shown: it may name people.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct JobResponse {
     pub id: Uuid,
     pub kind: String,
@@ -58,6 +59,7 @@ impl From<job::Model> for JobResponse {
 
 /// A page of jobs, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct JobList {
     pub items: Vec<JobResponse>,
     pub next_cursor: Option<String>,

@@ -35,6 +35,7 @@ pub enum SortParam {
 
 /// One result.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchHit {
     /// `organisation`, `disclosure` or `tender`.
     pub kind: String,
@@ -52,6 +53,7 @@ pub struct SearchHit {
 
 /// Results, with counts per facet value over everything that matched.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchResponse {
     pub total: u64,
     pub hits: Vec<SearchHit>,
@@ -97,14 +99,17 @@ impl SearchApi {
         sort: Query<Option<SortParam>>,
         /// `false` skips the facet counts, for faster answers.
         facets: Query<Option<bool>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<SearchResponse>> {
         let principal = auth.principal(&self.state).await?;
         if principal.is_none() {
             check_anonymous_limit(&self.state, request)?;
         }
-        let page = PageRequest::parse(limit.0.or(Some(20)), cursor.0)?;
+        let page = PageRequest::parse(
+            limit.0.map(crate::http::paging::Limit::get).or(Some(20)),
+            cursor.0,
+        )?;
         let offset = page.after_as::<usize>()?.unwrap_or(0);
         let query = SearchQuery {
             text: q.0.unwrap_or_default(),

@@ -51,11 +51,11 @@ impl TenantApi {
         &self,
         auth: OptionalBearerAuth,
         parent: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<TenantList>> {
         auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let tenants = service::list_tenants(
             &self.state,
             parent.0.as_deref(),

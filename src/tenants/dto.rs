@@ -12,6 +12,7 @@ use crate::{
 
 /// A new tenant.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CreateTenantRequest {
@@ -128,6 +129,7 @@ fn describe(field: &str, code: &str) -> String {
 
 /// A tenant as the public sees it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TenantResponse {
     pub slug: String,
     pub name_zh: String,
@@ -157,6 +159,7 @@ impl From<TenantRef> for TenantResponse {
 
 /// A page of tenants.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TenantList {
     pub items: Vec<TenantResponse>,
     /// Pass as `cursor` to get the next page; absent on the last page.

@@ -138,11 +138,11 @@ impl UserApi {
         &self,
         auth: BearerAuth,
         slug: Path<String>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<UserList>> {
         let principal = auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let users = service::list_tenant_users(
             &self.state,
             &principal,
@@ -218,11 +218,11 @@ impl UserApi {
     async fn list_users(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<UserList>> {
         let principal = auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let users = service::list_users(
             &self.state,
             &principal,

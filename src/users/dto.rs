@@ -29,6 +29,7 @@ impl From<TenantRoleName> for Role {
 
 /// A person to add to a tenant. Without a password the account waits for its owner to set one.
 #[derive(Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CreateTenantUserRequest {
@@ -53,6 +54,7 @@ impl std::fmt::Debug for CreateTenantUserRequest {
 
 /// A role to grant.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct AddGrantRequest {
@@ -61,6 +63,7 @@ pub struct AddGrantRequest {
 
 /// A role held, with its scope.
 #[derive(Clone, Debug, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GrantView {
     pub role: String,
     /// Slug of the tenant, for tenant roles.
@@ -71,6 +74,7 @@ pub struct GrantView {
 
 /// A user as administrators see them.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserResponse {
     pub id: Uuid,
     pub email: String,
@@ -86,6 +90,7 @@ pub struct UserResponse {
 
 /// A page of users.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserList {
     pub items: Vec<UserResponse>,
     /// Pass as `cursor` to get the next page; absent on the last page.

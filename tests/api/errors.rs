@@ -142,16 +142,43 @@ async fn routing_and_parameter_errors(backend: Backend) {
     app.get("/api/v1/no-such-thing", None)
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
-    app.request(reqwest::Method::DELETE, "/api/v1/tenants", None, None)
-        .await
-        .assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    let delete = app
+        .request(reqwest::Method::DELETE, "/api/v1/tenants", None, None)
+        .await;
+    delete.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_eq!(delete.headers["allow"], "GET, POST, HEAD");
 
+    // The bounds of `limit` are the document's own (1–200), and refused by them.
+    let spec = app.get("/api/openapi.json", None).await;
+    let declared = spec.body["paths"]["/tenants"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|parameter| parameter["name"] == "limit")
+        .unwrap()["schema"]
+        .clone();
+    assert_eq!(
+        (declared["minimum"].as_f64(), declared["maximum"].as_f64()),
+        (Some(1.0), Some(200.0))
+    );
     let bad_limit = app.get("/api/v1/tenants?limit=lots", None).await;
     bad_limit.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
     assert_eq!(bad_limit.problem_fields(), vec!["limit"]);
-    let zero = app.get("/api/v1/tenants?limit=0", None).await;
-    zero.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(zero.problem_fields(), vec!["limit"]);
+    for outside in ["0", "201"] {
+        let refused = app
+            .get(&format!("/api/v1/tenants?limit={outside}"), None)
+            .await;
+        refused.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+        assert_eq!(refused.problem_fields(), vec!["limit"]);
+        assert_eq!(
+            refused.body["errors"][0]["detail"],
+            "a whole number from 1 to 200"
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/tenants?limit=200", None).await.status,
+        StatusCode::OK
+    );
     let cursor = app.get("/api/v1/tenants?cursor=%%%", None).await;
     assert_eq!(cursor.content_type(), "application/problem+json");
     assert!(cursor.status.is_client_error());

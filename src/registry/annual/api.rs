@@ -27,6 +27,7 @@ enum AnnualTags {
 
 /// A tenant's registry settings.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RegistrySettings {
@@ -37,6 +38,7 @@ pub struct RegistrySettings {
 
 /// An annual report as its organisation files it. Money in fen.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct FileAnnualReportRequest {
@@ -57,6 +59,7 @@ pub struct FileAnnualReportRequest {
 /// An annual report; the summary is public, the document is for the organisation and the
 /// registry.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnualReportResponse {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -96,12 +99,14 @@ impl AnnualReportResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnualReportList {
     pub items: Vec<AnnualReportResponse>,
 }
 
 /// The registry's decision on a flag.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct FlagDecisionRequest {
@@ -121,6 +126,7 @@ pub enum FlagDecision {
 /// An organisation flagged for the serious-violation list after two years on the abnormal
 /// list.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FlagResponse {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -147,6 +153,7 @@ impl From<serious_violation_flag::Model> for FlagResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FlagList {
     pub items: Vec<FlagResponse>,
 }

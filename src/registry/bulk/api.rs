@@ -29,6 +29,7 @@ enum BulkTags {
 
 /// One bad row of an import.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RowErrorResponse {
     /// The line in the file where the row starts; the header is line 1.
     pub line: u64,
@@ -40,6 +41,7 @@ pub struct RowErrorResponse {
 
 /// What an import found and did.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportReportResponse {
     /// Data rows read.
     pub rows: u64,
@@ -92,15 +94,22 @@ impl From<FileFormat> for Format {
     }
 }
 
+/// The register in the import columns, in the format asked for.
+#[derive(poem_openapi::ResponseContent)]
+enum RegisterBody {
+    /// CSV with a header row.
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Vec<u8>>),
+    /// One JSON object a line.
+    #[oai(content_type = "application/x-ndjson")]
+    JsonLines(Binary<Vec<u8>>),
+}
+
 #[derive(ApiResponse)]
 enum RegisterFile {
     /// The register in the import columns: CSV with a header row, or JSON lines.
     #[oai(status = 200)]
-    Ok(
-        Binary<Vec<u8>>,
-        #[oai(header = "Content-Type")] String,
-        #[oai(header = "Content-Disposition")] String,
-    ),
+    Ok(RegisterBody, #[oai(header = "Content-Disposition")] String),
 }
 
 pub struct BulkApi {
@@ -245,13 +254,12 @@ impl BulkApi {
         };
         let mut bytes = Vec::new();
         export(&self.state, &filter, format.into(), &mut bytes).await?;
-        let (content_type, extension) = match format {
-            FileFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-            FileFormat::Jsonl => ("application/x-ndjson", "jsonl"),
+        let (body, extension) = match format {
+            FileFormat::Csv => (RegisterBody::Csv(Binary(bytes)), "csv"),
+            FileFormat::Jsonl => (RegisterBody::JsonLines(Binary(bytes)), "jsonl"),
         };
         Ok(RegisterFile::Ok(
-            Binary(bytes),
-            content_type.to_owned(),
+            body,
             format!("attachment; filename=\"organisations.{extension}\""),
         ))
     }

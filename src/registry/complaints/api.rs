@@ -35,6 +35,7 @@ enum ComplaintTags {
 
 /// A concern about an organisation.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct FileComplaintRequest {
@@ -65,6 +66,7 @@ impl ComplaintStatus {
 
 /// Handling a complaint.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct HandleComplaintRequest {
@@ -75,6 +77,7 @@ pub struct HandleComplaintRequest {
 
 /// A complaint, as the registry sees it (without the reporter's network address).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplaintResponse {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -105,6 +108,7 @@ impl From<complaint::Model> for ComplaintResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplaintList {
     pub items: Vec<ComplaintResponse>,
     pub next_cursor: Option<String>,
@@ -112,6 +116,7 @@ pub struct ComplaintList {
 
 /// The acknowledgement a reporter gets.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplaintReceived {
     pub received: bool,
 }
@@ -312,11 +317,11 @@ impl ComplaintApi {
         auth: BearerAuth,
         slug: Path<String>,
         status: Query<Option<ComplaintStatus>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ComplaintList>> {
         let principal = auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let before = page.after_as::<Uuid>()?;
         let models = service::list_complaints(
             &self.state,

@@ -28,6 +28,7 @@ enum IncubationTags {
 
 /// A group's application to the incubation base.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ApplyRequest {
@@ -42,6 +43,7 @@ pub struct ApplyRequest {
 
 /// Admission: the mentor and the incubation period.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct AdmitRequest {
@@ -51,6 +53,7 @@ pub struct AdmitRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ExitRequest {
@@ -58,6 +61,7 @@ pub struct ExitRequest {
 }
 
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ProgressRequest {
@@ -66,6 +70,7 @@ pub struct ProgressRequest {
 
 /// A progress report.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProgressResponse {
     pub id: Uuid,
     pub reported_at: DateTime<Utc>,
@@ -86,6 +91,7 @@ impl From<incubation_report::Model> for ProgressResponse {
 
 /// A group in the incubation base, in full (its applicant and the tenant's administrators).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GroupResponse {
     pub id: Uuid,
     pub name: String,
@@ -136,6 +142,7 @@ impl GroupResponse {
 /// A group as the public sees it: name and fields of service, nothing else. Administrators
 /// also get the full record (with its id and status).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GroupListItem {
     pub name: String,
     pub service_areas: Vec<String>,
@@ -144,6 +151,7 @@ pub struct GroupListItem {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GroupList {
     pub items: Vec<GroupListItem>,
 }

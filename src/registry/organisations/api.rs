@@ -143,11 +143,11 @@ impl OrganisationApi {
         status: Query<Option<OrgStatus>>,
         #[oai(name = "type")] org_type: Query<Option<OrgType>>,
         service_area: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<OrganisationList>> {
         auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let before_id = page.after_as::<Uuid>()?;
         let filter = OrganisationFilter {
             tenants: None,

@@ -10,6 +10,7 @@ use crate::registry::model::{OrgStatus, OrgType, SubKind};
 
 /// An organisation's public profile.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationResponse {
     pub id: Uuid,
     pub name: String,
@@ -68,6 +69,7 @@ impl OrganisationResponse {
 
 /// A page of organisations.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationList {
     pub items: Vec<OrganisationResponse>,
     pub next_cursor: Option<String>,
@@ -75,6 +77,7 @@ pub struct OrganisationList {
 
 /// One entry of an organisation's history.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryEntry {
     /// `registered`, `name_changed`, `address_changed`, `representative_changed`,
     /// `service_areas_changed`, `listed_abnormal`, `delisted_abnormal`, `deregistered`, `revoked`.
@@ -100,12 +103,14 @@ impl From<organisation_event::Model> for HistoryEntry {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryResponse {
     pub items: Vec<HistoryEntry>,
 }
 
 /// A change to the record, filed by the organisation.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ChangeRequest {
@@ -118,6 +123,7 @@ pub struct ChangeRequest {
 
 /// A reason, for deregistration, rejection, listing or delisting.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReasonRequest {
@@ -126,6 +132,7 @@ pub struct ReasonRequest {
 
 /// An optional reason for a decision.
 #[derive(Debug, Default, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct DecisionRequest {
@@ -134,6 +141,7 @@ pub struct DecisionRequest {
 
 /// A revocation (撤销) with its decision document.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RevokeRequest {
@@ -144,6 +152,7 @@ pub struct RevokeRequest {
 
 /// A change or deregistration application.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationApplicationResponse {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -175,6 +184,7 @@ impl From<organisation_application::Model> for OrganisationApplicationResponse {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationApplicationList {
     pub items: Vec<OrganisationApplicationResponse>,
 }
@@ -199,6 +209,7 @@ impl From<OrganisationRoleName> for crate::authz::Role {
 
 /// A person to add to the organisation.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct InviteMemberRequest {
@@ -210,6 +221,7 @@ pub struct InviteMemberRequest {
 
 /// A new role for a member.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ChangeMemberRequest {
@@ -218,6 +230,7 @@ pub struct ChangeMemberRequest {
 
 /// A member of an organisation.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberResponse {
     pub user_id: Uuid,
     pub email: String,
@@ -230,18 +243,21 @@ pub struct MemberResponse {
 
 /// An invitation on its way. Whether the address already had an account is not said.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InvitationResponse {
     pub email: String,
     pub role: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberList {
     pub items: Vec<MemberResponse>,
 }
 
 /// An organisation registered before socorg, recorded under its existing code.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RecordOrganisationRequest {

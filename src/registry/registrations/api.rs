@@ -95,11 +95,11 @@ impl RegistrationApi {
         &self,
         auth: BearerAuth,
         status: Query<Option<RegistrationStatus>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::http::paging::Limit>>,
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<RegistrationList>> {
         let principal = auth.principal(&self.state).await?;
-        let page = PageRequest::parse(limit.0, cursor.0)?;
+        let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
         let before_id = page.after_as::<Uuid>()?;
         let models = service::list_registrations(
             &self.state,

@@ -18,6 +18,7 @@ use crate::{
 /// What an applicant fills in. A draft may leave all but the name empty; submission needs all
 /// that the registry requires (and the charter, uploaded separately).
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RegistrationRequest {
@@ -167,6 +168,7 @@ impl TryFrom<RegistrationRequest> for RegistrationFields {
 
 /// Per-field comments of a return for amendment.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReturnRequest {
@@ -176,6 +178,7 @@ pub struct ReturnRequest {
 
 /// Reasons for a rejection.
 #[derive(Debug, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RejectRequest {
@@ -184,6 +187,7 @@ pub struct RejectRequest {
 
 /// A registration application.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegistrationResponse {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -247,6 +251,7 @@ impl From<application::Model> for RegistrationResponse {
 
 /// A page of applications, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegistrationList {
     pub items: Vec<RegistrationResponse>,
     pub next_cursor: Option<String>,
