@@ -1,5 +1,6 @@
 //! Validated value types, parsed once at the edge and trusted everywhere after.
 
+mod bounded;
 mod division_code;
 mod email;
 mod names;
@@ -7,6 +8,7 @@ mod slug;
 pub mod spreadsheet;
 mod uscc;
 
+pub use bounded::{Date, Fen, MAX_FEN};
 pub use division_code::DivisionCode;
 pub use email::Email;
 pub use names::name_key;

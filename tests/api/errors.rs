@@ -195,3 +195,66 @@ async fn routing_and_parameter_errors(backend: Backend) {
     bad_time.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
     assert_eq!(bad_time.problem_fields(), vec!["from"]);
 }
+
+#[tokio::test]
+async fn absurd_money_and_dates_are_refused_by_the_bounds_the_document_states() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.platform_admin("root@example.org").await;
+    app.create_tenant(&admin, "futian", "440304", None).await;
+    let spec = app.get("/api/openapi.json", None).await;
+    let fields = &spec.body["components"]["schemas"]["RecordOrganisationRequest"]["properties"];
+    assert_eq!(
+        fields["registered_funds_fen"]["maximum"].as_f64(),
+        Some(1e15)
+    );
+    assert_eq!(
+        fields["registered_funds_fen"]["minimum"].as_f64(),
+        Some(0.0)
+    );
+    assert_eq!(fields["founded_on"]["format"], "date");
+    let record = |funds: serde_json::Value, founded: &str| {
+        serde_json::json!({
+            "uscc": socorg::types::Uscc::issue('2', "440304", 77).unwrap().to_string(),
+            "name": "深圳市福田区边界测试协会",
+            "type": "social_group",
+            "address": "深圳市福田区",
+            "legal_representative": "李四",
+            "service_areas": ["社区服务"],
+            "founded_on": founded,
+            "registered_funds_fen": funds,
+        })
+    };
+    for (funds, founded, field) in [
+        (
+            serde_json::json!(i64::MAX),
+            "2009-06-01",
+            "registered_funds_fen",
+        ),
+        (serde_json::json!(-1), "2009-06-01", "registered_funds_fen"),
+        (serde_json::json!(3_000_000), "99999-01-01", "founded_on"),
+        (serde_json::json!(3_000_000), "+2009-06-01", "founded_on"),
+    ] {
+        let refused = app
+            .post(
+                "/api/v1/tenants/futian/organisations",
+                Some(&admin),
+                record(funds, founded),
+            )
+            .await;
+        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(
+            refused.problem_fields(),
+            vec![field.to_owned()],
+            "{}",
+            refused.text
+        );
+    }
+    let recorded = app
+        .post(
+            "/api/v1/tenants/futian/organisations",
+            Some(&admin),
+            record(serde_json::json!(1_000_000_000_000_000_i64), "2009-06-01"),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+}

@@ -198,13 +198,6 @@ impl OrganisationApi {
             required_text(value, max)
                 .map_err(|code| ApiError::field(field, code, format!("1-{max} characters")))
         };
-        if request.registered_funds_fen < 0 {
-            return Err(ApiError::field(
-                "registered_funds_fen",
-                "invalid",
-                "cannot be negative",
-            ));
-        }
         let existing = ExistingOrganisation {
             uscc: request.uscc,
             override_reason: request.uscc_override_reason,
@@ -214,8 +207,8 @@ impl OrganisationApi {
             address: text(&request.address, "address", 200)?,
             legal_representative: text(&request.legal_representative, "legal_representative", 50)?,
             service_areas: request.service_areas,
-            founded_on: request.founded_on,
-            registered_funds_fen: request.registered_funds_fen,
+            founded_on: request.founded_on.map(crate::types::Date::get),
+            registered_funds_fen: request.registered_funds_fen.get(),
         };
         let model = existing::record_existing(&self.state, &principal, &slug.0, existing).await?;
         let tenant = tenants::service::get_tenant_by_id(&self.state, model.tenant_id).await?;

@@ -272,6 +272,6 @@ pub struct RecordOrganisationRequest {
     pub address: String,
     pub legal_representative: String,
     pub service_areas: Vec<String>,
-    pub founded_on: Option<NaiveDate>,
-    pub registered_funds_fen: i64,
+    pub founded_on: Option<crate::types::Date>,
+    pub registered_funds_fen: crate::types::Fen,
 }

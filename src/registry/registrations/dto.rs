@@ -34,9 +34,9 @@ pub struct RegistrationRequest {
     #[serde(default)]
     #[oai(default)]
     pub service_areas: Vec<String>,
-    pub founded_on: Option<NaiveDate>,
+    pub founded_on: Option<crate::types::Date>,
     /// In fen (CNY cents).
-    pub registered_funds_fen: Option<i64>,
+    pub registered_funds_fen: Option<crate::types::Fen>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     pub purpose: Option<String>,
@@ -116,13 +116,6 @@ impl TryFrom<RegistrationRequest> for RegistrationFields {
         let name = required_text(&request.name, 100)
             .map_err(|code| errors.push(FieldError::new("name", code, "1-100 characters")))
             .unwrap_or_default();
-        if request.registered_funds_fen.is_some_and(|funds| funds < 0) {
-            errors.push(FieldError::new(
-                "registered_funds_fen",
-                "invalid",
-                "cannot be negative",
-            ));
-        }
         let contact_email = optional(request.contact_email, "contact_email", 254, &mut errors);
         if let Some(email) = &contact_email
             && Email::parse(email).is_err()
@@ -145,8 +138,8 @@ impl TryFrom<RegistrationRequest> for RegistrationFields {
                 &mut errors,
             ),
             service_areas: list(request.service_areas, "service_areas", 20, &mut errors),
-            founded_on: request.founded_on,
-            registered_funds_fen: request.registered_funds_fen,
+            founded_on: request.founded_on.map(crate::types::Date::get),
+            registered_funds_fen: request.registered_funds_fen.map(crate::types::Fen::get),
             contact_phone: optional(request.contact_phone, "contact_phone", 30, &mut errors),
             contact_email,
             purpose: optional(request.purpose, "purpose", 2000, &mut errors),

@@ -412,7 +412,15 @@ pub async fn submit_registration(
     require_applicant(&standing)?;
     principal.require_verified_email()?;
     let target = check_transition(&model, RegistrationAction::Submit, "submitted")?;
-    let missing = missing_requirements(&model);
+    let mut missing = missing_requirements(&model);
+    let today = crate::disclosures::service::local_date(&tenant, state.clock.now());
+    if model.founded_on.is_some_and(|founded| founded > today) {
+        missing.push(FieldError::new(
+            "founded_on",
+            "in_future",
+            "the founding date cannot be after today",
+        ));
+    }
     if !missing.is_empty() {
         return Err(ApiError::validation(missing));
     }
