@@ -10,6 +10,7 @@ pub mod service;
 pub mod sniff;
 pub mod store;
 pub mod upload;
+mod zip;
 
 pub use service::{DeleteObjectJob, DocumentError, delete_object_job};
 pub use store::DocumentStore;

@@ -29,16 +29,19 @@ pub fn detect(content: &[u8]) -> Option<&'static str> {
         return Some(JPEG);
     }
     if content.starts_with(b"PK\x03\x04") {
-        // Office files are zip archives; their entry names tell which kind. An OpenDocument file
+        // Office files are zip archives whose entries tell which kind; the archive must be
+        // whole (its central directory read), not only start like one. An OpenDocument file
         // starts with an uncompressed `mimetype` entry naming its type.
-        if content.len() > 38 && &content[30..38] == b"mimetype" {
+        let names = super::zip::entry_names(content)?;
+        let has = |wanted: &str| names.contains(&wanted);
+        if names.first() == Some(&"mimetype") && content.len() > 38 {
             return contains(&content[38..content.len().min(120)], ODT.as_bytes()).then_some(ODT);
         }
-        if contains(content, b"[Content_Types].xml") {
-            if contains(content, b"word/document.xml") {
+        if has("[Content_Types].xml") {
+            if has("word/document.xml") && !has("word/vbaProject.bin") {
                 return Some(DOCX);
             }
-            if contains(content, b"xl/workbook.xml") {
+            if has("xl/workbook.xml") && !has("xl/vbaProject.bin") {
                 return Some(XLSX);
             }
         }
@@ -110,20 +113,36 @@ mod tests {
         assert_eq!(detect(b"\x89PNG\r\n\x1a\n\0\0"), Some(PNG));
         assert_eq!(detect(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(JPEG));
         assert_eq!(detect("章程\n第一条 本会名称…\n".as_bytes()), Some(TEXT));
-        let mut docx = b"PK\x03\x04".to_vec();
-        docx.extend_from_slice(&[0; 26]);
-        docx.extend_from_slice(b"[Content_Types].xml....word/document.xml");
+        let docx = super::super::zip::archive(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
         assert_eq!(detect(&docx), Some(DOCX));
-        let xlsx = [&docx[..30], b"[Content_Types].xml xl/workbook.xml"].concat();
+        let xlsx = super::super::zip::archive(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", b"<workbook/>"),
+        ]);
         assert_eq!(detect(&xlsx), Some(XLSX));
-        let odt = [
-            b"PK\x03\x04".as_slice(),
-            &[0; 26],
-            b"mimetype",
-            ODT.as_bytes(),
-        ]
-        .concat();
+        let odt = super::super::zip::archive(&[
+            ("mimetype", ODT.as_bytes()),
+            ("content.xml", b"<office:document-content/>"),
+        ]);
         assert_eq!(detect(&odt), Some(ODT));
+        // The magic bytes and the entry names without an archive around them.
+        let mut fake_docx = b"PK\x03\x04".to_vec();
+        fake_docx.extend_from_slice(&[0; 26]);
+        fake_docx.extend_from_slice(b"[Content_Types].xml....word/document.xml");
+        assert_eq!(detect(&fake_docx), None);
+        let macros = super::super::zip::archive(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/vbaProject.bin", b"macros"),
+        ]);
+        assert_eq!(
+            detect(&macros),
+            None,
+            "macro-enabled documents are not accepted"
+        );
         assert_eq!(detect(b"PK\x03\x04 some other zip"), None);
         assert_eq!(detect(b"MZ\x90\x00 executable\x00\x01"), None);
         assert_eq!(detect(b"GIF89a\x01\x00"), None);

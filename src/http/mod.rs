@@ -170,6 +170,9 @@ async fn html_not_found<E: Endpoint>(endpoint: Arc<E>, request: Request) -> poem
     }
 }
 
+/// The longest address served (hyper itself refuses addresses over 64 KiB, without a body).
+const MAX_URI_BYTES: usize = 8 * 1024;
+
 /// The layers between the network and the routes: request id, tracing and metrics outermost,
 /// then panic catching, then the body limit and the conversion of every error to a problem.
 fn with_edge_layers(
@@ -183,6 +186,14 @@ fn with_edge_layers(
             request.set_data(BodyLimit(body_limit));
             if declared_length(&request).is_some_and(|length| length > declared_limit) {
                 return Ok(ApiError::payload_too_large(declared_limit).into_response());
+            }
+            if request.uri().to_string().len() > MAX_URI_BYTES {
+                return Ok(ApiError::new(
+                    StatusCode::URI_TOO_LONG,
+                    "uri_too_long",
+                    format!("the address may have at most {MAX_URI_BYTES} bytes"),
+                )
+                .into_response());
             }
             Ok(answer(endpoint.call(request).await))
         })

@@ -258,3 +258,16 @@ async fn absurd_money_and_dates_are_refused_by_the_bounds_the_document_states() 
         .await;
     assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
 }
+
+#[tokio::test]
+async fn an_address_too_long_is_a_problem_not_an_empty_answer() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let long = "福".repeat(3000);
+    for path in [
+        format!("/api/v1/search?q={long}"),
+        format!("/search?q={long}"),
+    ] {
+        let response = app.get(&path, None).await;
+        response.assert_problem(StatusCode::URI_TOO_LONG, "uri_too_long");
+    }
+}
