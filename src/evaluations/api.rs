@@ -656,10 +656,9 @@ enum EvaluationCreated<T: poem_openapi::types::ToJSON + Send + Sync> {
 enum SheetFile {
     /// One row per leaf: each assessor's score, the mean, the committee's decision, the value;
     /// then the totals.
-    #[oai(status = 200)]
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Ok(
         Binary<Vec<u8>>,
-        #[oai(header = "Content-Type")] String,
         #[oai(header = "Content-Disposition")] String,
     ),
 }
@@ -1267,7 +1266,6 @@ impl EvaluationApi {
         let (loaded, outcome) = self.outcome_for(&principal, id.0).await?;
         Ok(SheetFile::Ok(
             Binary(sheet_csv(&loaded, &outcome)?),
-            "text/csv; charset=utf-8".to_owned(),
             format!(
                 "attachment; filename=\"score-sheet-{}.csv\"",
                 loaded.organisation.uscc
