@@ -67,17 +67,11 @@ pub async fn connect_app(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options(url, url.starts_with("postgres"))).await
 }
 
-/// Applies every pending migration; returns the names of those it applied.
-pub async fn migrate(url: &str) -> Result<Vec<String>, DbErr> {
+/// Applies every pending migration.
+pub async fn migrate(url: &str) -> Result<(), DbErr> {
     let owner = connect_owner(url).await?;
-    let pending = Migrator::get_pending_migrations(&owner)
-        .await?
-        .iter()
-        .map(|migration| migration.name().to_owned())
-        .collect();
     Migrator::up(&owner, None).await?;
-    owner.close().await?;
-    Ok(pending)
+    owner.close().await
 }
 
 /// Begins a write transaction and records its scope (PostgreSQL: `socorg.scope`, local to it).

@@ -171,16 +171,20 @@ pub async fn migrate(config: &Config) -> anyhow::Result<crate::keys::MasterKey> 
             .with_context(|| format!("cannot create {}", file.display()))?;
     }
     info!(database = %redacted_url(&url), "migrating the database");
-    let applied = db::migrate(&url)
+    db::migrate(&url)
         .await
         .context("database migration failed")?;
-    if applied.iter().any(|name| name == migrations::KEYED_AUDIT) {
-        let owner = db::connect_owner(&url).await?;
-        let keyed = audit::adopt_unkeyed(&owner, &audit_key)
-            .await
-            .context("keying the audit chain")?;
-        owner.close().await?;
-        info!(events = keyed, "the audit chain is keyed");
+    // Events of a chain from before it was keyed are keyed once, with the owner's rights.
+    let store = DocumentStore::from_config(config)
+        .await
+        .context("cannot open the document store")?;
+    let owner = db::connect_owner(&url).await?;
+    let keyed = audit::adopt_unkeyed(&owner, &audit_key, &store)
+        .await
+        .context("keying the audit chain");
+    owner.close().await?;
+    if let Some(events) = keyed? {
+        info!(events, "the audit chain is keyed");
     }
     Ok(master_key)
 }

@@ -26,6 +26,8 @@ pub struct Model {
     /// The server's keyed mark over the event's fields, set when it is written; an event without
     /// a valid one was not written by the server and is never sealed.
     pub mac: Option<String>,
+    /// Random, so that two events of the same fields never share a mark.
+    pub nonce: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

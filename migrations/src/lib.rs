@@ -17,7 +17,6 @@ mod m20261201_000007_evaluations;
 mod m20261203_000008_keyed_audit;
 mod postgres_app_role;
 
-pub use m20261203_000008_keyed_audit::NAME as KEYED_AUDIT;
 pub use postgres_app_role::APP_ROLE;
 
 pub struct Migrator;

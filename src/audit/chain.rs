@@ -86,8 +86,9 @@ struct OwnFields<'a> {
 }
 
 impl OwnFields<'_> {
-    fn each(&self) -> [&str; 7] {
+    fn each(&self) -> [&str; 8] {
         [
+            self.event.nonce.as_deref().unwrap_or_default(),
             &self.occurred_at,
             &self.actor,
             &self.tenant,
@@ -113,6 +114,13 @@ fn own_fields(event: &audit_event::Model) -> OwnFields<'_> {
     }
 }
 
+/// A fresh nonce for an event's mark: 128 random bits in hex.
+pub fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the system's random source");
+    hex::encode(bytes)
+}
+
 /// Each field length-prefixed, so that no two events collide by shifting text between fields.
 fn absorb(mac: &mut HmacSha256, field: &str) {
     mac.update(field.len().to_string().as_bytes());
@@ -127,7 +135,7 @@ pub fn unkeyed_link(event: &audit_event::Model, seq: i64, prev_hash: &str) -> St
     let seq = seq.to_string();
     let fields = own_fields(event);
     let mut all: Vec<&str> = vec![&seq];
-    all.extend(fields.each());
+    all.extend(fields.each().into_iter().skip(1));
     all.push(prev_hash);
     let mut hasher = Sha256::new();
     for field in all {
@@ -186,6 +194,7 @@ mod tests {
             prev_hash: None,
             hash: None,
             mac: None,
+            nonce: Some("0f".repeat(16)),
         }
     }
 

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::chain::AuditKey;
 use crate::documents::DocumentStore;
 
-/// The store key of the checkpoint (store keys are lower-case hex).
-pub const CHECKPOINT_KEY: &str = "a0d17c4ecc0000000000000000000000";
+/// The name of the checkpoint among the store's own objects (apart from documents, so that no
+/// document operation can reach it).
+pub const CHECKPOINT_NAME: &str = "audit-checkpoint.json";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
@@ -57,7 +58,7 @@ pub enum Stored {
 }
 
 pub async fn load(store: &DocumentStore) -> anyhow::Result<Stored> {
-    let Some(bytes) = store.get(CHECKPOINT_KEY).await? else {
+    let Some(bytes) = store.get_internal(CHECKPOINT_NAME).await? else {
         return Ok(Stored::Nothing);
     };
     Ok(match serde_json::from_slice::<Checkpoint>(&bytes) {
@@ -66,15 +67,8 @@ pub async fn load(store: &DocumentStore) -> anyhow::Result<Stored> {
     })
 }
 
-/// Writes the checkpoint unless the store already holds a later one (another node's).
-pub async fn advance(store: &DocumentStore, checkpoint: &Checkpoint) -> anyhow::Result<()> {
-    if let Stored::Found(stored) = load(store).await?
-        && stored.seq >= checkpoint.seq
-    {
-        return Ok(());
-    }
+/// Writes the checkpoint over the stored one.
+pub async fn write(store: &DocumentStore, checkpoint: &Checkpoint) -> anyhow::Result<()> {
     let bytes = serde_json::to_vec(checkpoint)?;
-    store
-        .put_bytes(CHECKPOINT_KEY, &bytes, "application/json")
-        .await
+    store.put_internal(CHECKPOINT_NAME, &bytes).await
 }

@@ -26,6 +26,7 @@ pub async fn insert(db: &impl ConnectionTrait, event: audit_event::Model) -> Res
         prev_hash: Set(None),
         hash: Set(None),
         mac: Set(event.mac),
+        nonce: Set(event.nonce),
     })
     .exec_without_returning(db)
     .await?;
@@ -69,6 +70,16 @@ pub async fn store_head(
     Ok(())
 }
 
+/// Whether any sealed event lacks a write mark (a chain from before it was keyed).
+pub async fn any_unmarked_sealed(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.is_not_null())
+        .filter(audit_event::Column::Mac.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Unsealed events after the event `after_id`, oldest first.
 pub async fn unsealed_after(
     db: &impl ConnectionTrait,
@@ -84,8 +95,14 @@ pub async fn unsealed_after(
         .await
 }
 
-pub async fn mark(db: &impl ConnectionTrait, id: i64, mark: &str) -> Result<(), DbErr> {
+pub async fn mark(
+    db: &impl ConnectionTrait,
+    id: i64,
+    nonce: &str,
+    mark: &str,
+) -> Result<(), DbErr> {
     audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::Nonce, Expr::value(nonce))
         .col_expr(audit_event::Column::Mac, Expr::value(mark))
         .filter(audit_event::Column::Id.eq(id))
         .exec(db)

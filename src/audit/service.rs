@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    chain::{AuditKey, BrokenLink, VerifyReport, genesis, unkeyed_link},
+    chain::{AuditKey, BrokenLink, VerifyReport, genesis, new_nonce, unkeyed_link},
     checkpoint::{self, Checkpoint},
     repo,
 };
@@ -90,6 +90,7 @@ pub async fn record(
         prev_hash: None,
         hash: None,
         mac: None,
+        nonce: Some(new_nonce()),
     };
     model.mac = Some(key.write_mark(&model));
     repo::insert(db, model).await
@@ -180,10 +181,49 @@ pub async fn seal_and_checkpoint(
     checkpointed: i64,
 ) -> anyhow::Result<i64> {
     let sealed = seal_pending(db, key, now).await?;
-    if sealed.head_seq > checkpointed {
-        let checkpoint = Checkpoint::new(key, sealed.head_seq, sealed.head_hash, now);
-        checkpoint::advance(store, &checkpoint).await?;
+    if sealed.head_seq <= checkpointed {
+        return Ok(sealed.head_seq);
     }
+    // A checkpoint moves forward only along the chain it recorded: one the chain no longer
+    // reaches, or one that is not genuine, stays as it is for `audit verify` to report.
+    let refuse = |reason: &str| {
+        tracing::error!(
+            reason,
+            "the audit checkpoint is left as it is; run `socorg audit verify`"
+        );
+    };
+    match checkpoint::load(store).await? {
+        checkpoint::Stored::Found(stored) if stored.is_genuine(key) => {
+            if stored.seq >= sealed.head_seq {
+                if stored.seq > sealed.head_seq {
+                    refuse("the checkpoint records more events than the chain holds");
+                }
+                return Ok(sealed.head_seq);
+            }
+            let still_there = repo::sealed_from(db, stored.seq, 1)
+                .await?
+                .first()
+                .is_some_and(|event| {
+                    event.seq == Some(stored.seq)
+                        && event.hash.as_deref() == Some(stored.hash.as_str())
+                });
+            if stored.seq > 0 && !still_there {
+                refuse("the chain no longer has the link the checkpoint recorded");
+                return Ok(sealed.head_seq);
+            }
+        }
+        checkpoint::Stored::Found(_) | checkpoint::Stored::Unreadable(_) => {
+            refuse("the checkpoint does not carry the server's mark");
+            return Ok(sealed.head_seq);
+        }
+        checkpoint::Stored::Nothing if checkpointed > 0 => {
+            refuse("the checkpoint this process wrote is gone");
+            return Ok(sealed.head_seq);
+        }
+        checkpoint::Stored::Nothing => {}
+    }
+    let checkpoint = Checkpoint::new(key, sealed.head_seq, sealed.head_hash, now);
+    checkpoint::write(store, &checkpoint).await?;
     Ok(sealed.head_seq)
 }
 
@@ -337,9 +377,26 @@ async fn check_unsealed(
     }
 }
 
-/// On the upgrade to the keyed chain: checks the unkeyed chain as it was, then marks and links
-/// every event under the key, in one transaction. Refuses when the old chain is broken.
-pub async fn adopt_unkeyed(db: &DatabaseConnection, key: &AuditKey) -> anyhow::Result<u64> {
+/// On the upgrade to the keyed chain (when sealed events carry no mark): checks the unkeyed chain
+/// as it was, then marks and links every event under the key, in one transaction. Refuses when
+/// the old chain is broken, and when a checkpoint of a keyed chain exists: then the unmarked
+/// events were not written by a server before the upgrade but put there since. Returns how many
+/// events were keyed, or `None` when there was nothing to key.
+pub async fn adopt_unkeyed(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    store: &DocumentStore,
+) -> anyhow::Result<Option<u64>> {
+    if !repo::any_unmarked_sealed(db).await? {
+        return Ok(None);
+    }
+    if !matches!(checkpoint::load(store).await?, checkpoint::Stored::Nothing) {
+        anyhow::bail!(
+            "sealed audit events without the server's mark, beside a checkpoint of the keyed \
+             chain: they were not written by this installation's servers; refusing to start \
+             (run `socorg audit verify`)"
+        );
+    }
     let transaction = crate::db::begin(db, crate::db::Scope::Platform).await?;
     let head = repo::lock_head(&transaction).await?;
     let (mut seq, mut old_prev, mut new_prev) = (1, genesis(), genesis());
@@ -359,11 +416,13 @@ pub async fn adopt_unkeyed(db: &DatabaseConnection, key: &AuditKey) -> anyhow::R
                 );
             }
             let mut marked = event.clone();
-            marked.mac = Some(key.write_mark(event));
+            marked.nonce = Some(new_nonce());
+            marked.mac = Some(key.write_mark(&marked));
             let link = key.link(&marked, seq, &new_prev);
             repo::mark(
                 &transaction,
                 event.id,
+                marked.nonce.as_deref().unwrap_or_default(),
                 marked.mac.as_deref().unwrap_or_default(),
             )
             .await?;
@@ -382,7 +441,16 @@ pub async fn adopt_unkeyed(db: &DatabaseConnection, key: &AuditKey) -> anyhow::R
         let page = repo::unsealed_after(&transaction, after_id, VERIFY_PAGE).await?;
         for event in &page {
             after_id = event.id;
-            repo::mark(&transaction, event.id, &key.write_mark(event)).await?;
+            let mut marked = event.clone();
+            marked.nonce = Some(new_nonce());
+            let mark = key.write_mark(&marked);
+            repo::mark(
+                &transaction,
+                event.id,
+                marked.nonce.as_deref().unwrap_or_default(),
+                &mark,
+            )
+            .await?;
         }
         if (page.len() as u64) < VERIFY_PAGE {
             break;
@@ -399,7 +467,7 @@ pub async fn adopt_unkeyed(db: &DatabaseConnection, key: &AuditKey) -> anyhow::R
     )
     .await?;
     transaction.commit().await?;
-    Ok(u64::try_from(last).unwrap_or_default())
+    Ok(Some(u64::try_from(last).unwrap_or_default()))
 }
 
 /// Audit events visible to the caller: everything for platform administrators; for registry

@@ -28,6 +28,19 @@ pub fn new_key() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// Names of the server's own objects: lower-case letters, digits, `-` and `.`, never hex alone.
+fn check_internal_name(name: &str) -> anyhow::Result<()> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || !name.bytes().all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-' || byte == b'.'
+        })
+    {
+        bail!("invalid internal object name");
+    }
+    Ok(())
+}
+
 fn check_key(key: &str) -> anyhow::Result<()> {
     if key.len() < 8
         || !key
@@ -116,21 +129,16 @@ impl DocumentStore {
         Ok(())
     }
 
-    /// Stores `bytes` under `key`, replacing what was there.
-    pub async fn put_bytes(
-        &self,
-        key: &str,
-        bytes: &[u8],
-        content_type: &str,
-    ) -> anyhow::Result<()> {
-        check_key(key)?;
+    /// Stores one of the server's own objects (not a document) under `name`, which no document
+    /// key can equal: `_internal/<name>` in the bucket, or `<root>/_internal/<name>`.
+    pub async fn put_internal(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        check_internal_name(name)?;
         match self {
             DocumentStore::Local(local) => {
-                let target = local.path_of(key);
-                if let Some(parent) = target.parent() {
-                    crate::files::create_private_dir_all(parent)?;
-                }
-                let partial = target.with_extension("partial");
+                let folder = local.root.join("_internal");
+                crate::files::create_private_dir_all(&folder)?;
+                let target = folder.join(name);
+                let partial = folder.join(format!("{name}.{}.partial", new_key()));
                 let bytes = bytes.to_vec();
                 tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                     use std::io::Write;
@@ -143,12 +151,45 @@ impl DocumentStore {
             }
             DocumentStore::S3(s3) => {
                 s3.bucket
-                    .put_object_with_content_type(key, bytes, content_type)
+                    .put_object_with_content_type(
+                        format!("_internal/{name}"),
+                        bytes,
+                        "application/json",
+                    )
                     .await
                     .context("S3 upload failed")?;
             }
         }
         Ok(())
+    }
+
+    /// One of the server's own objects, or `None` when there is none under `name`.
+    pub async fn get_internal(&self, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        check_internal_name(name)?;
+        match self {
+            DocumentStore::Local(local) => {
+                match tokio::fs::read(local.root.join("_internal").join(name)).await {
+                    Ok(bytes) => Ok(Some(bytes)),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(error) => Err(error.into()),
+                }
+            }
+            DocumentStore::S3(s3) => {
+                match s3.bucket.get_object(format!("_internal/{name}")).await {
+                    Ok(response) => Ok(Some(response.bytes().to_vec())),
+                    Err(S3Error::HttpFailWithBody(404, _)) => Ok(None),
+                    Err(error) => Err(error).context("S3 download failed"),
+                }
+            }
+        }
+    }
+
+    /// Where one of the server's own objects lives locally (tests and operators).
+    pub fn local_internal_path(&self, name: &str) -> Option<PathBuf> {
+        match self {
+            DocumentStore::Local(local) => Some(local.root.join("_internal").join(name)),
+            DocumentStore::S3(_) => None,
+        }
     }
 
     /// The stored bytes, or `None` when nothing is stored under `key`.

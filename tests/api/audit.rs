@@ -359,13 +359,27 @@ async fn a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint(
         "{}",
         broken.reason
     );
+    // The chain growing past the checkpoint again does not make the server forget the cut.
+    let admin = app
+        .login("root@example.org", crate::helpers::PASSWORD)
+        .await;
+    for (slug, division) in [
+        ("yantian", "440308"),
+        ("baoan", "440306"),
+        ("longgang", "440307"),
+    ] {
+        app.create_tenant(&admin, slug, division, None).await;
+    }
+    seal(&app).await;
+    let broken = app.verify_audit().await.broken.expect("still detected");
+    assert!(broken.reason.contains("rewritten"), "{}", broken.reason);
 
     // A checkpoint forged without the key does not pass, nor does its removal.
     let app = audited_app(backend).await;
     let path = app
         .state
         .documents
-        .local_path(audit::checkpoint::CHECKPOINT_KEY)
+        .local_internal_path(audit::checkpoint::CHECKPOINT_NAME)
         .unwrap();
     let mut forged: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -388,6 +402,19 @@ async fn a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint(
 }
 
 async fn events_not_written_by_the_server_are_never_sealed(backend: Backend) {
+    // A genuine row copied, mark and all, is refused by the database: marks are unique.
+    let app = audited_app(backend).await;
+    let owner = app.owner_connection().await;
+    let copied = owner
+        .execute_unprepared(
+            "INSERT INTO audit_events (occurred_at, actor_user_id, tenant_id, object_type, object_id, action, data, mac, nonce)
+             SELECT occurred_at, actor_user_id, tenant_id, object_type, object_id, action, data, mac, nonce
+             FROM audit_events WHERE seq = 2",
+        )
+        .await;
+    assert!(copied.is_err(), "a replayed mark was stored");
+    owner.close().await.unwrap();
+
     // A row inserted by hand, with no mark.
     let app = audited_app(backend).await;
     let sealed_before = app.verify_audit().await.sealed;
@@ -453,6 +480,26 @@ async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
         .await
         .unwrap();
     owner.close().await.unwrap();
+
+    // With the keyed chain's checkpoint still there, the unmarked chain is not adopted: it was
+    // put there since, not written before the upgrade.
+    let config = socorg::config::Config {
+        data_dir: app.data_dir.clone(),
+        database_url: Some(socorg::config::Secret::new(app.database_url.clone())),
+        ..socorg::config::Config::default()
+    };
+    let refused = socorg::startup::migrate(&config)
+        .await
+        .expect_err("refused");
+    assert!(format!("{refused:#}").contains("refusing"), "{refused:#}");
+    // An installation from before the keyed chain had no checkpoint.
+    std::fs::remove_file(
+        app.state
+            .documents
+            .local_internal_path(audit::checkpoint::CHECKPOINT_NAME)
+            .unwrap(),
+    )
+    .unwrap();
 
     let upgraded = app.spawn_beside(true).await;
     upgraded.seal().await;

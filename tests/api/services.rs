@@ -274,7 +274,6 @@ impl S3Server {
     }
 
     /// Every object file in the bucket (ignoring the server's own bookkeeping files).
-    /// Objects of documents (the audit checkpoint beside them is not one).
     pub fn object_count(&self) -> usize {
         std::fs::read_dir(self.root.join(S3_BUCKET))
             .map(|entries| {
@@ -283,7 +282,6 @@ impl S3Server {
                     .filter(|entry| {
                         let name = entry.file_name().to_string_lossy().into_owned();
                         entry.path().is_file()
-                            && name != socorg::audit::checkpoint::CHECKPOINT_KEY
                             && name.len() == 32
                             && name.bytes().all(|byte| byte.is_ascii_hexdigit())
                     })
