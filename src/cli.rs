@@ -234,7 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let key = audit::AuditKey::from_master(&crate::keys::MasterKey::load(&config)?);
+            let key = audit::AuditKey::from_master(&crate::keys::MasterKey::existing(&config)?);
             let store = crate::documents::DocumentStore::from_config(&config).await?;
             let connection = db::connect_app(&config.database_url()).await?;
             let report = audit::verify(&connection, &key, &store).await?;

@@ -30,6 +30,16 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     /// The configured key, or the one in the data folder (created when missing).
     pub fn load(config: &Config) -> anyhow::Result<Self> {
+        Self::find(config, true)
+    }
+
+    /// The configured key, or the one in the data folder; never a new one (a check made with a
+    /// key of its own would only report that nothing matches).
+    pub fn existing(config: &Config) -> anyhow::Result<Self> {
+        Self::find(config, false)
+    }
+
+    fn find(config: &Config, may_generate: bool) -> anyhow::Result<Self> {
         if let Some(secret) = &config.master_key {
             return Self::from_text(secret.expose()).context("SOCORG_MASTER_KEY");
         }
@@ -38,7 +48,14 @@ impl MasterKey {
             Ok(text) => {
                 Self::from_text(&text).with_context(|| format!("the key in {}", path.display()))
             }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => generate(&path),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && may_generate => {
+                generate(&path)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!(
+                "no master key: set SOCORG_MASTER_KEY, or use the data folder whose master.key \
+                 the server made ({} is missing)",
+                path.display()
+            ),
             Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
         }
     }
@@ -100,11 +117,27 @@ fn generate(path: &Path) -> anyhow::Result<MasterKey> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("random source: {error}"))?;
     let text = hex::encode(bytes);
-    let mut file = crate::files::create_private(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
+    // Written whole beside the key, then linked into place: a link fails when the key exists, so
+    // of two processes starting together on one folder the second reads the first one's key.
+    let partial = path.with_extension(format!("{}.partial", &text[..8]));
+    let mut file = crate::files::create_private(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
     file.write_all(text.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()?;
+    drop(file);
+    let linked = std::fs::hard_link(&partial, path);
+    let _ = std::fs::remove_file(&partial);
+    match linked {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)?;
+            return MasterKey::from_text(&text);
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot create {}", path.display()));
+        }
+    }
     tracing::warn!(
         path = %path.display(),
         "no SOCORG_MASTER_KEY set; generated a master key in the data folder (keep it with the \
@@ -138,6 +171,37 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(!format!("{first:?}").contains(&hex::encode(&first.0[..8])));
+    }
+
+    #[test]
+    fn a_check_never_makes_a_key_of_its_own() {
+        let dir = tempfile::tempdir().expect("folder");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let error = MasterKey::existing(&config).expect_err("no key yet");
+        assert!(format!("{error:#}").contains("no master key"), "{error:#}");
+        assert!(!dir.path().join("master.key").exists());
+        let made = MasterKey::load(&config).expect("generated");
+        let found = MasterKey::existing(&config).expect("found");
+        assert_eq!(made.derive("a"), found.derive("a"));
+        // Processes starting together on one new folder end up with one key.
+        let racing = tempfile::tempdir().expect("folder");
+        let config = Config {
+            data_dir: racing.path().to_path_buf(),
+            ..Config::default()
+        };
+        let keys: Vec<[u8; 32]> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| MasterKey::load(&config).expect("a key").derive("a")))
+                .collect();
+            racers
+                .into_iter()
+                .map(|racer| racer.join().expect("no panic"))
+                .collect()
+        });
+        assert!(keys.windows(2).all(|pair| pair[0] == pair[1]));
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl AuthApi {
 #[OpenApi(tag = "AuthTags::Auth")]
 impl AuthApi {
     /// Log in with e-mail and password; returns an opaque bearer token. After 10 failures for an
-    /// account or from an address, attempts get 429 with `Retry-After` for a while.
+    /// account from one address, or 30 from one address, attempts from there get 429 with
+    /// `Retry-After` for a while; an account failing from many addresses is answered more slowly.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,

@@ -36,7 +36,8 @@ pub struct ThrottleKeys {
 
 impl ThrottleKeys {
     pub fn new(pseudonyms: &Pseudonyms, email: &str, client: Option<IpAddr>) -> Self {
-        let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        // An IPv6 client counts by its /64, as the other rate limits do.
+        let address = crate::ratelimit::client_key(client);
         let account = pseudonyms.of(email);
         Self {
             pair: format!("pair:{account}:{address}"),

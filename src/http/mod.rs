@@ -128,8 +128,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
             ])
     };
     let shape = Arc::new(boundary::ApiShape::of::<Apis>());
+    // Errors become problems inside CORS, which would otherwise answer them as plain text.
     let api = api
         .into_endpoint()
+        .around(|endpoint, request| async move { Ok(answer(endpoint.call(request).await)) })
         .with(cors())
         .around(move |endpoint, request| boundary::guard(endpoint, request, shape.clone()));
     let routes = crate::portal::routes(Route::new())
@@ -170,8 +172,9 @@ async fn html_not_found<E: Endpoint>(endpoint: Arc<E>, request: Request) -> poem
     }
 }
 
-/// The longest address served (hyper itself refuses addresses over 64 KiB, without a body).
-const MAX_URI_BYTES: usize = 8 * 1024;
+/// The longest address served. hyper refuses addresses over 65,534 bytes itself, with an empty
+/// 414 this server never sees; below that, this limit answers with a problem.
+const MAX_URI_BYTES: usize = 60 * 1024;
 
 /// The layers between the network and the routes: request id, tracing and metrics outermost,
 /// then panic catching, then the body limit and the conversion of every error to a problem.

@@ -41,22 +41,26 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     }
 }
 
-/// Prometheus metrics, for the machine's own scraper (a client on loopback, as resolved through
-/// trusted proxies) or for one holding `SOCORG_METRICS_TOKEN`; anyone else is told nothing is
+/// Prometheus metrics, for the machine's own scraper (a direct connection from loopback, with no
+/// forwarding headers) or for one holding `SOCORG_METRICS_TOKEN`; anyone else is told nothing is
 /// here.
 #[handler]
-pub async fn metrics(request: &poem::Request, Data(state): Data<&AppState>) -> Response {
+pub async fn metrics(
+    request: &poem::Request,
+    Data(state): Data<&AppState>,
+) -> poem::Result<Response> {
     if !may_read_metrics(request, state) {
-        return crate::error::ApiError::not_found().into_response();
+        // As any address nothing answers: the portal's page not found.
+        return Err(poem::Error::from_status(StatusCode::NOT_FOUND));
     }
     let mut text = state.metrics.render();
     match jobs::queue::depth(&state.db).await {
         Ok(depth) => text.push_str(&super::metrics::render_job_depth(&depth)),
         Err(error) => tracing::warn!(%error, "job queue depth unavailable"),
     }
-    Response::builder()
+    Ok(Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(text)
+        .body(text))
 }
 
 fn may_read_metrics(request: &poem::Request, state: &AppState) -> bool {
@@ -72,13 +76,13 @@ fn may_read_metrics(request: &poem::Request, state: &AppState) -> bool {
             return true;
         }
     }
-    let peer = request
-        .remote_addr()
-        .as_socket_addr()
-        .map(|address| address.ip());
-    state
-        .config
-        .trusted_proxies
-        .client(peer, request.headers())
-        .is_some_and(|client| client.is_loopback())
+    // A request a proxy forwarded comes from the proxy's clients, wherever the proxy runs.
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    !forwarded
+        && request
+            .remote_addr()
+            .as_socket_addr()
+            .is_some_and(|address| address.ip().is_loopback())
 }

@@ -165,6 +165,20 @@ async fn cross_origin_reads_only_of_public_answers_and_private_ones_are_not_stor
     assert_eq!(private.headers()["cache-control"], "no-store");
     assert_eq!(private.headers()["x-content-type-options"], "nosniff");
 
+    // An error asked for from another origin is still a problem, in the parser's stead.
+    let error = raw(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/tenants?limit=lots",
+        &[origin],
+    )
+    .await;
+    assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error.headers()["content-type"], "application/problem+json");
+    let body = error.text().await.unwrap();
+    assert!(body.contains("\"invalid_parameter\""), "{body}");
+    assert!(!body.contains("failed to parse"), "{body}");
+
     // A cross-origin write is not even allowed by the preflight.
     let preflight = raw(
         &app,
@@ -233,6 +247,15 @@ async fn metrics_are_for_loopback_or_the_token_holder() {
     .await;
     assert_eq!(remote.status(), StatusCode::NOT_FOUND);
     assert!(!remote.text().await.unwrap().contains("socorg_http"));
+    // A forwarded request claiming loopback is still a forwarded request.
+    let claimed = raw(
+        &app,
+        reqwest::Method::GET,
+        "/metrics",
+        &[("x-forwarded-for", "127.0.0.1")],
+    )
+    .await;
+    assert_eq!(claimed.status(), StatusCode::NOT_FOUND);
     let scraper = raw(
         &app,
         reqwest::Method::GET,
