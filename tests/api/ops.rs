@@ -318,3 +318,47 @@ async fn the_data_folder_and_what_holds_secrets_are_private() {
         assert_eq!(mode(&message), 0o600, "{}", message.display());
     }
 }
+
+#[tokio::test]
+async fn files_are_served_with_the_types_their_operations_declare() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let spec = app.get("/api/openapi.json", None).await;
+    let declared = |path: &str| -> Vec<String> {
+        spec.body["paths"][path]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .map(|content| content.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let media = |value: &str| {
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let register = declared("/organisations/export");
+    for (format, expected) in [("csv", "text/csv"), ("jsonl", "application/x-ndjson")] {
+        let served = raw(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/organisations/export?format={format}"),
+            &[],
+        )
+        .await;
+        assert_eq!(served.status(), StatusCode::OK);
+        let served = media(served.headers()["content-type"].to_str().unwrap());
+        assert_eq!(served, expected);
+        assert!(
+            register.iter().any(|declared| media(declared) == served),
+            "{served} is not among {register:?}"
+        );
+    }
+    let downloads = declared("/documents/{id}/content");
+    for kind in ["application/pdf", "image/png", "text/plain"] {
+        assert!(
+            downloads.iter().any(|declared| declared == kind),
+            "{downloads:?}"
+        );
+    }
+}
