@@ -61,7 +61,7 @@ impl DisclosureApi {
         auth: OptionalBearerAuth,
         /// A tenant's slug; its children's records are included.
         tenant: Query<Option<String>>,
-        category: Query<Option<String>>,
+        category: Query<Option<Category>>,
         index_no: Query<Option<String>>,
         subject_type: Query<Option<String>>,
         subject_id: Query<Option<String>>,
@@ -74,19 +74,10 @@ impl DisclosureApi {
     ) -> ApiResult<Json<DisclosureList>> {
         auth.principal(&self.state).await?;
         let page = PageRequest::parse(limit.0.map(crate::http::paging::Limit::get), cursor.0)?;
-        if let Some(category) = &category.0
-            && Category::parse(category).is_none()
-        {
-            return Err(ApiError::field(
-                "category",
-                "invalid",
-                "not a disclosure category",
-            ));
-        }
         let before = page.after_as::<super::repo::Before>()?;
         let filter = DisclosureFilter {
             tenants: None,
-            category: category.0,
+            category: category.0.map(|category| category.as_str().to_owned()),
             index_no: index_no.0,
             subject_type: subject_type.0,
             subject_id: subject_id.0,

@@ -179,6 +179,10 @@ async fn routing_and_parameter_errors(backend: Backend) {
         app.get("/api/v1/tenants?limit=200", None).await.status,
         StatusCode::OK
     );
+    // A closed list is the document's own enum.
+    let category = app.get("/api/v1/disclosures?category=nonsense", None).await;
+    category.assert_problem(StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert_eq!(category.problem_fields(), vec!["category"]);
     let cursor = app.get("/api/v1/tenants?cursor=%%%", None).await;
     assert_eq!(cursor.content_type(), "application/problem+json");
     assert!(cursor.status.is_client_error());

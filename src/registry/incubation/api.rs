@@ -170,6 +170,29 @@ enum Reported {
     Created(Json<ProgressResponse>),
 }
 
+/// Where a group stands in the incubation base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum GroupStatus {
+    Applied,
+    Admitted,
+    Incubating,
+    Graduated,
+    Exited,
+}
+
+impl GroupStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            GroupStatus::Applied => super::APPLIED,
+            GroupStatus::Admitted => super::ADMITTED,
+            GroupStatus::Incubating => super::INCUBATING,
+            GroupStatus::Graduated => super::GRADUATED,
+            GroupStatus::Exited => super::EXITED,
+        }
+    }
+}
+
 pub struct IncubationApi {
     state: AppState,
 }
@@ -234,14 +257,14 @@ impl IncubationApi {
         &self,
         auth: OptionalBearerAuth,
         slug: Path<String>,
-        status: Query<Option<String>>,
+        status: Query<Option<GroupStatus>>,
     ) -> ApiResult<Json<GroupList>> {
         let principal = auth.principal(&self.state).await?;
         let (groups, full) = super::list_groups(
             &self.state,
             principal.as_ref(),
             &slug.0,
-            status.0.as_deref(),
+            status.0.map(GroupStatus::as_str),
         )
         .await?;
         Ok(Json(GroupList {
