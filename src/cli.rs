@@ -17,7 +17,7 @@ use crate::{
     audit,
     auth::password::NewPassword,
     clock::SystemClock,
-    config::{Config, Overrides},
+    config::{Config, Overrides, Secret},
     db,
     registry::bulk::{self, ExportFilter, Format, ImportOptions},
     startup::{self, App},
@@ -234,7 +234,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let key = audit::AuditKey::from_master(&crate::keys::MasterKey::existing(&config)?);
+            let key = audit::AuditKey::from_master(&crate::keys::MasterKey::existing(
+                config.master_key.as_ref().map(Secret::expose),
+                &config.data_dir,
+            )?);
             let store = crate::documents::DocumentStore::from_config(&config).await?;
             let connection = db::connect_app(&config.database_url()).await?;
             let report = audit::verify(&connection, &key, &store).await?;

@@ -12,8 +12,6 @@ use anyhow::{Context, bail};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::config::Config;
-
 /// Fewest bytes a configured master key may have.
 const MIN_KEY_BYTES: usize = 32;
 
@@ -28,22 +26,23 @@ impl std::fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
-    /// The configured key, or the one in the data folder (created when missing).
-    pub fn load(config: &Config) -> anyhow::Result<Self> {
-        Self::find(config, true)
+    /// The configured key (`SOCORG_MASTER_KEY`), or the one in the data folder (created when
+    /// missing).
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        Self::find(configured, data_dir, true)
     }
 
     /// The configured key, or the one in the data folder; never a new one (a check made with a
     /// key of its own would only report that nothing matches).
-    pub fn existing(config: &Config) -> anyhow::Result<Self> {
-        Self::find(config, false)
+    pub fn existing(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        Self::find(configured, data_dir, false)
     }
 
-    fn find(config: &Config, may_generate: bool) -> anyhow::Result<Self> {
-        if let Some(secret) = &config.master_key {
-            return Self::from_text(secret.expose()).context("SOCORG_MASTER_KEY");
+    fn find(configured: Option<&str>, data_dir: &Path, may_generate: bool) -> anyhow::Result<Self> {
+        if let Some(text) = configured {
+            return Self::from_text(text).context("SOCORG_MASTER_KEY");
         }
-        let path = config.data_dir.join("master.key");
+        let path = data_dir.join("master.key");
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 Self::from_text(&text).with_context(|| format!("the key in {}", path.display()))
@@ -148,17 +147,14 @@ fn generate(path: &Path) -> anyhow::Result<MasterKey> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Config, MasterKey};
+    use super::MasterKey;
 
     #[test]
     fn a_generated_key_is_kept_private_and_reused() {
         let dir = tempfile::tempdir().expect("folder");
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            ..Config::default()
-        };
-        let first = MasterKey::load(&config).expect("generated");
-        let second = MasterKey::load(&config).expect("read back");
+        let folder = dir.path();
+        let first = MasterKey::load(None, folder).expect("generated");
+        let second = MasterKey::load(None, folder).expect("read back");
         assert_eq!(first.derive("a"), second.derive("a"));
         assert_ne!(first.derive("a"), first.derive("b"), "one key per purpose");
         #[cfg(unix)]
@@ -176,25 +172,19 @@ mod tests {
     #[test]
     fn a_check_never_makes_a_key_of_its_own() {
         let dir = tempfile::tempdir().expect("folder");
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            ..Config::default()
-        };
-        let error = MasterKey::existing(&config).expect_err("no key yet");
+        let folder = dir.path();
+        let error = MasterKey::existing(None, folder).expect_err("no key yet");
         assert!(format!("{error:#}").contains("no master key"), "{error:#}");
         assert!(!dir.path().join("master.key").exists());
-        let made = MasterKey::load(&config).expect("generated");
-        let found = MasterKey::existing(&config).expect("found");
+        let made = MasterKey::load(None, folder).expect("generated");
+        let found = MasterKey::existing(None, folder).expect("found");
         assert_eq!(made.derive("a"), found.derive("a"));
         // Processes starting together on one new folder end up with one key.
         let racing = tempfile::tempdir().expect("folder");
-        let config = Config {
-            data_dir: racing.path().to_path_buf(),
-            ..Config::default()
-        };
+        let folder = racing.path();
         let keys: Vec<[u8; 32]> = std::thread::scope(|scope| {
             let racers: Vec<_> = (0..4)
-                .map(|_| scope.spawn(|| MasterKey::load(&config).expect("a key").derive("a")))
+                .map(|_| scope.spawn(|| MasterKey::load(None, folder).expect("a key").derive("a")))
                 .collect();
             racers
                 .into_iter()
@@ -206,11 +196,8 @@ mod tests {
 
     #[test]
     fn a_short_configured_key_is_refused() {
-        let config = Config {
-            master_key: Some(crate::config::Secret::new("short")),
-            ..Config::default()
-        };
-        let error = MasterKey::load(&config).expect_err("refused");
+        let folder = tempfile::tempdir().expect("folder");
+        let error = MasterKey::load(Some("short"), folder.path()).expect_err("refused");
         assert!(format!("{error:#}").contains("at least 32"), "{error:#}");
     }
 }

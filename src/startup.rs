@@ -159,7 +159,13 @@ pub async fn migrate(config: &Config) -> anyhow::Result<crate::keys::MasterKey> 
             config.data_dir.display()
         )
     })?;
-    let master_key = crate::keys::MasterKey::load(config)?;
+    let master_key = crate::keys::MasterKey::load(
+        config
+            .master_key
+            .as_ref()
+            .map(crate::config::Secret::expose),
+        &config.data_dir,
+    )?;
     let audit_key = audit::AuditKey::from_master(&master_key);
     let url = config.database_url();
     if url.starts_with("sqlite")

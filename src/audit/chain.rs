@@ -173,11 +173,8 @@ mod tests {
     use crate::keys::MasterKey;
 
     fn key(text: &str) -> AuditKey {
-        let config = crate::config::Config {
-            master_key: Some(crate::config::Secret::new(text)),
-            ..crate::config::Config::default()
-        };
-        AuditKey::from_master(&MasterKey::load(&config).expect("key"))
+        let folder = std::path::Path::new(".");
+        AuditKey::from_master(&MasterKey::load(Some(text), folder).expect("key"))
     }
 
     fn event() -> entities::audit_event::Model {

@@ -131,7 +131,9 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
     // Errors become problems inside CORS, which would otherwise answer them as plain text.
     let api = api
         .into_endpoint()
-        .around(|endpoint, request| async move { Ok(answer(endpoint.call(request).await)) })
+        .around(
+            |endpoint, request| async move { Ok(boundary::answer(endpoint.call(request).await)) },
+        )
         .with(cors())
         .around(move |endpoint, request| boundary::guard(endpoint, request, shape.clone()));
     let routes = crate::portal::routes(Route::new())
@@ -198,26 +200,10 @@ fn with_edge_layers(
                 )
                 .into_response());
             }
-            Ok(answer(endpoint.call(request).await))
+            Ok(boundary::answer(endpoint.call(request).await))
         })
         .with(CatchPanic::new().with_handler(panic_response))
         .around(move |endpoint, request| observe(endpoint, request, metrics.clone()))
-}
-
-/// An endpoint's outcome as a response: an error becomes a problem that still names the
-/// operation it came from (for metrics and the API boundary).
-pub(crate) fn answer(outcome: poem::Result<impl IntoResponse>) -> Response {
-    match outcome {
-        Ok(response) => response.into_response(),
-        Err(error) => {
-            let operation = error.data::<OperationId>().copied();
-            let mut response = problem_from_poem_error(error);
-            if let Some(operation) = operation {
-                response.set_data(operation);
-            }
-            response
-        }
-    }
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> ApiError {
@@ -308,7 +294,24 @@ mod tests {
 
     use poem::{Endpoint, Request, Route, get, handler, http::StatusCode};
 
-    use super::{metrics::Metrics, with_edge_layers};
+    use super::{Apis, boundary::ApiShape, metrics::Metrics, with_edge_layers};
+
+    #[test]
+    fn the_api_declares_public_reads_and_allowed_methods() {
+        let shape = ApiShape::of::<Apis>();
+        assert!(shape.is_public("search"));
+        assert!(shape.is_public("get_disclosure"));
+        assert!(!shape.is_public("list_jobs"));
+        assert!(!shape.is_public("get_me"));
+        assert_eq!(shape.allow("/organisations/export"), Some("GET, HEAD"));
+        assert_eq!(shape.allow("/auth/login"), Some("POST"));
+        assert!(
+            shape
+                .allow("/tenants/futian")
+                .is_some_and(|allow| allow.contains("GET"))
+        );
+        assert_eq!(shape.allow("/nowhere/at/all"), None);
+    }
 
     #[handler]
     fn explode() -> &'static str {

@@ -249,13 +249,11 @@ async fn verification_detects_reordering(backend: Backend) {
 
 /// The key an attacker might try: the same algorithm under a master key of their own.
 fn wrong_key() -> audit::AuditKey {
-    let config = socorg::config::Config {
-        master_key: Some(socorg::config::Secret::new(
-            "a guess at the master key, long enough to pass",
-        )),
-        ..socorg::config::Config::default()
-    };
-    audit::AuditKey::from_master(&socorg::keys::MasterKey::load(&config).unwrap())
+    let guess = socorg::keys::MasterKey::load(
+        Some("a guess at the master key, long enough to pass"),
+        std::path::Path::new("."),
+    );
+    audit::AuditKey::from_master(&guess.unwrap())
 }
 
 async fn sealed_events(owner: &sea_orm::DatabaseConnection) -> Vec<entities::audit_event::Model> {
