@@ -224,6 +224,14 @@ pub async fn change(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let tenant = tenants::service::get_tenant_by_id(state, organisation.tenant_id).await?;
+    // Only the registry of the organisation's tenant or of one above it may change a grade: anyone
+    // else is refused before learning anything of the grade's state.
+    if !matches!(
+        principal.tenant_access(&tenant.position()),
+        TenantAccess::Manage | TenantAccess::Read
+    ) {
+        return Err(ApiError::forbidden());
+    }
     let held = current(
         &state.db,
         organisation_id,

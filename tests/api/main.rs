@@ -17,6 +17,7 @@ mod documents;
 mod errors;
 mod evaluations;
 mod feeds;
+mod isolation;
 mod jobs;
 mod migrations;
 mod ops;
