@@ -124,6 +124,15 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, code, detail)])
     }
 
+    /// 422 naming `field` unless `text` keeps its type's rule; the text trimmed otherwise.
+    pub fn checked<const MAX: usize, const LINES: bool>(
+        field: &str,
+        text: &crate::types::Text<MAX, LINES>,
+    ) -> Result<String, Self> {
+        text.check()
+            .map_err(|code| Self::field(field, code, crate::types::text_refusal(code, MAX)))
+    }
+
     /// 400: the request cannot be read at all.
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)

@@ -9,6 +9,7 @@ use super::{
     },
     service,
 };
+use crate::http::contract::Rule;
 use crate::{
     auth::password::NewPassword,
     error::{ApiError, ApiResult, FieldError},
@@ -35,6 +36,37 @@ enum Done {
     /// Done.
     #[oai(status = 204)]
     Done,
+}
+
+impl AccountApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[
+        Rule::new(
+            "verify_email",
+            400,
+            "`token` is not a live link of this server: unknown, expired or used",
+        ),
+        Rule::new(
+            "complete_password_reset",
+            400,
+            "`token` is not a live link of this server: unknown, expired or used",
+        ),
+        Rule::new(
+            "register_account",
+            422,
+            "the password must not be a common one, nor the address",
+        ),
+        Rule::new(
+            "complete_password_reset",
+            422,
+            "the password must not be a common one, nor the address",
+        ),
+        Rule::new(
+            "change_password",
+            422,
+            "the password must not be a common one, nor the address",
+        ),
+    ];
 }
 
 pub struct AccountApi {
@@ -103,6 +135,9 @@ impl AccountApi {
         &self,
         body: JsonBody<PasswordResetRequest>,
     ) -> ApiResult<Accepted> {
+        // A malformed address is refused (that says nothing of which accounts exist).
+        crate::types::Email::parse(&body.0.email)
+            .map_err(|code| ApiError::field("email", code, "a valid e-mail address"))?;
         service::request_password_reset(&self.state, &body.0.email).await?;
         Ok(Accepted::Accepted(Json(AcceptedResponse::check_mailbox())))
     }

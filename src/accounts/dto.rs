@@ -1,5 +1,6 @@
 //! Requests and responses of sign-up, verification and password management.
 
+use crate::types::Text;
 use poem_openapi::Object;
 use serde::Deserialize;
 
@@ -9,9 +10,10 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RegisterRequest {
-    pub email: String,
-    pub name: String,
+    pub email: crate::types::EmailInput,
+    pub name: Text<100>,
     /// 8–128 characters, not a common password.
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -30,7 +32,7 @@ pub struct VerifyRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct PasswordResetRequest {
-    pub email: String,
+    pub email: crate::types::EmailInput,
 }
 
 /// A new password through a reset or set-password link.
@@ -40,6 +42,7 @@ pub struct PasswordResetRequest {
 #[oai(deny_unknown_fields)]
 pub struct CompletePasswordResetRequest {
     pub token: String,
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -50,6 +53,7 @@ pub struct CompletePasswordResetRequest {
 #[oai(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub new_password: String,
 }
 
@@ -60,7 +64,7 @@ pub struct ChangePasswordRequest {
 #[oai(deny_unknown_fields)]
 pub struct ChangeEmailRequest {
     pub password: String,
-    pub new_email: String,
+    pub new_email: crate::types::EmailInput,
 }
 
 /// The same answer whatever the address: look in the mailbox.

@@ -13,6 +13,7 @@ use super::{
     repo::DisclosureFilter,
     service::{self, Category, NewDisclosure},
 };
+use crate::http::contract::Rule;
 use crate::{
     error::{ApiError, ApiResult, FieldError},
     http::{
@@ -21,7 +22,6 @@ use crate::{
         security::{BearerAuth, OptionalBearerAuth},
     },
     state::AppState,
-    types::required_text,
 };
 
 #[derive(Tags)]
@@ -35,6 +35,15 @@ enum PublishResponse {
     /// Published.
     #[oai(status = 201)]
     Created(Json<DisclosureResponse>),
+}
+
+impl DisclosureApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "publish_disclosure",
+        422,
+        "`supersedes` must be a disclosure of the tenant, `attachments` its public documents",
+    )];
 }
 
 pub struct DisclosureApi {
@@ -130,13 +139,22 @@ impl DisclosureApi {
         let principal = auth.principal(&self.state).await?;
         let request = body.0;
         let mut errors = Vec::new();
-        let title = required_text(&request.title, 300)
+        let title = request
+            .title
+            .check()
             .map_err(|code| errors.push(FieldError::new("title", code, "1-300 characters")))
             .ok();
-        let body_text = request.body.trim().to_owned();
-        if body_text.is_empty() {
-            errors.push(FieldError::new("body", "required", "the body is required"));
-        }
+        let body_text = request
+            .body
+            .check()
+            .map_err(|code| {
+                errors.push(FieldError::new(
+                    "body",
+                    code,
+                    crate::types::text_refusal(code, 100_000),
+                ));
+            })
+            .unwrap_or_default();
         let (Some(title), true) = (title, errors.is_empty()) else {
             return Err(ApiError::validation(errors));
         };

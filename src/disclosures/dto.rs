@@ -1,5 +1,6 @@
 //! Disclosure requests and responses.
 
+use crate::types::{Prose, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::Object;
 use serde::Deserialize;
@@ -90,8 +91,8 @@ pub struct DisclosureList {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct PublishDisclosureRequest {
-    pub title: String,
-    pub body: String,
+    pub title: Text<300>,
+    pub body: Prose<100_000>,
     /// 成文日期; today in the tenant's time zone when omitted.
     pub written_on: Option<NaiveDate>,
     /// 文号, e.g. `深民〔2009〕12号`.

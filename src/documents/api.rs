@@ -13,6 +13,7 @@ use super::{
     service::{self, DIRECT_LINK_SECONDS, NewDocument},
     upload::UploadBody,
 };
+use crate::http::contract::Rule;
 use crate::{
     error::ApiResult,
     http::security::{BearerAuth, OptionalBearerAuth},
@@ -37,6 +38,22 @@ enum DeletedResponse {
     /// Deleted; the bytes are removed from the store shortly.
     #[oai(status = 204)]
     Deleted,
+}
+
+impl DocumentApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[
+        Rule::new(
+            "upload_tenant_document",
+            415,
+            "the content must be PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text, as its file name says",
+        ),
+        Rule::new(
+            "upload_tenant_document",
+            422,
+            "the document must not be empty",
+        ),
+    ];
 }
 
 pub struct DocumentApi {

@@ -1,6 +1,7 @@
 //! `/api/v1/…` for evaluations: rubrics, campaigns, applications, the panel, publicity and
 //! grades.
 
+use crate::types::{Int, Text};
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -28,6 +29,7 @@ use super::{
     rubrics::{self, RubricView},
     scoring::Outcome,
 };
+use crate::http::contract::Rule;
 use crate::{
     documents::dto::DownloadResponse,
     error::{ApiError, ApiResult},
@@ -87,8 +89,7 @@ pub struct RubricList {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct NewRubricRequest {
-    /// `social_group`, `social_service_organisation` or `foundation`.
-    pub org_type: String,
+    pub org_type: crate::registry::model::OrgType,
     pub content: RubricContent,
 }
 
@@ -105,13 +106,13 @@ pub struct ReplaceRubricRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CampaignRequest {
-    pub year: i32,
-    pub title: String,
+    pub year: Int<2000, 2100>,
+    pub title: Text<200>,
     pub rubric_id: Uuid,
     pub applications_open_on: NaiveDate,
     pub applications_close_on: NaiveDate,
     /// The rubric's when omitted.
-    pub publicity_days: Option<u32>,
+    pub publicity_days: Option<Int<1, 90>>,
     /// Organisations whose grade is still valid may apply.
     #[serde(default)]
     #[oai(default)]
@@ -525,10 +526,10 @@ fn panel_response(loaded: &super::Loaded, outcome: Outcome, registry: bool) -> P
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ObjectionRequest {
-    pub name: String,
+    pub name: Text<100>,
     /// A telephone number or e-mail address.
-    pub contact: String,
-    pub text: String,
+    pub contact: Text<200>,
+    pub text: Text<5000>,
 }
 
 #[derive(Debug, Object)]
@@ -572,7 +573,7 @@ pub struct ObjectionList {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReviewRequest {
-    pub reason: String,
+    pub reason: Text<5000>,
 }
 
 #[derive(Debug, Deserialize, Object)]
@@ -580,7 +581,7 @@ pub struct ReviewRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReviewOutcomeRequest {
-    pub outcome: String,
+    pub outcome: Text<5000>,
     /// New committee decisions, when the review re-scores.
     #[serde(default)]
     #[oai(default)]
@@ -635,7 +636,7 @@ pub struct GradeList {
 #[oai(deny_unknown_fields)]
 pub struct DowngradeRequest {
     pub grade: String,
-    pub reason: String,
+    pub reason: Text<1000>,
 }
 
 #[derive(Debug, Deserialize, Object)]
@@ -643,7 +644,7 @@ pub struct DowngradeRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {
-    pub reason: String,
+    pub reason: Text<1000>,
 }
 
 #[derive(ApiResponse)]
@@ -816,6 +817,62 @@ fn sheet_csv(loaded: &super::Loaded, outcome: &Outcome) -> Result<Vec<u8>, ApiEr
     writer.into_inner().map_err(ApiError::internal)
 }
 
+impl EvaluationApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[
+        Rule::new(
+            "apply_for_evaluation",
+            422,
+            "`organisation_id` must be an organisation the caller administers, of the campaign's type",
+        ),
+        Rule::new(
+            "add_evaluation_material",
+            422,
+            "`leaf_code` must be a leaf indicator of the campaign's rubric, `document_id` a document of the organisation",
+        ),
+        Rule::new(
+            "assess_self",
+            422,
+            "every key of `leaves` must be a leaf indicator of the campaign's rubric, every score within its maximum",
+        ),
+        Rule::new(
+            "submit_evaluation_application",
+            422,
+            "the application must hold a self-assessment and material for every leaf indicator; each gap is named",
+        ),
+        Rule::new(
+            "create_rubric",
+            422,
+            "the rubric must hold together: unique codes, maxima adding up to their parents' and to the total, bands descending",
+        ),
+        Rule::new(
+            "replace_rubric",
+            422,
+            "the rubric must hold together: unique codes, maxima adding up to their parents' and to the total, bands descending",
+        ),
+        Rule::new(
+            "open_evaluation_campaign",
+            422,
+            "the window must close on or after the day it opens; `rubric_id` must be a rubric of the tenant",
+        ),
+        Rule::new(
+            "set_committee_decisions",
+            422,
+            "every key must be a leaf indicator of the rubric, every value within its maximum",
+        ),
+        Rule::new(
+            "score_evaluation",
+            422,
+            "every key must be a leaf indicator of the rubric, every score within its maximum, a reason below it",
+        ),
+        Rule::new(
+            "assign_assessor",
+            422,
+            "`user_id` must be an assessor of the tenant or one above it",
+        ),
+    ];
+}
+
 pub struct EvaluationApi {
     state: AppState,
 }
@@ -863,9 +920,10 @@ impl EvaluationApi {
     async fn list_rubrics(
         &self,
         slug: Path<String>,
-        org_type: Query<Option<String>>,
+        org_type: Query<Option<crate::registry::model::OrgType>>,
     ) -> ApiResult<Json<RubricList>> {
-        let views = rubrics::list(&self.state, &slug.0, org_type.0.as_deref()).await?;
+        let views =
+            rubrics::list(&self.state, &slug.0, org_type.0.map(|kind| kind.as_str())).await?;
         Ok(Json(RubricList {
             items: views.into_iter().map(Into::into).collect(),
         }))
@@ -889,7 +947,7 @@ impl EvaluationApi {
             &self.state,
             &principal,
             &slug.0,
-            &body.0.org_type,
+            body.0.org_type.as_str(),
             body.0.content,
         )
         .await?;
@@ -937,12 +995,14 @@ impl EvaluationApi {
             &principal,
             &slug.0,
             NewCampaign {
-                year: request.year,
-                title: request.title,
+                year: i32::try_from(request.year.get()).unwrap_or_default(),
+                title: request.title.into_inner(),
                 rubric_id: request.rubric_id,
                 applications_open_on: request.applications_open_on,
                 applications_close_on: request.applications_close_on,
-                publicity_days: request.publicity_days,
+                publicity_days: request
+                    .publicity_days
+                    .and_then(|days| u32::try_from(days.get()).ok()),
                 allow_reevaluation: request.allow_reevaluation,
             },
         )
@@ -1217,7 +1277,7 @@ impl EvaluationApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         assignment_id: Path<Uuid>,
-        reason: Query<String>,
+        reason: Query<Text<1000>>,
     ) -> ApiResult<Json<ApplicationResponse>> {
         let principal = auth.principal(&self.state).await?;
         panel::withdraw(&self.state, &principal, id.0, assignment_id.0, &reason.0).await?;
@@ -1331,9 +1391,9 @@ impl EvaluationApi {
             &client,
             id.0,
             publicity::NewObjection {
-                name: request.name,
-                contact: request.contact,
-                body: request.text,
+                name: request.name.into_inner(),
+                contact: request.contact.into_inner(),
+                body: request.text.into_inner(),
             },
         )
         .await?;

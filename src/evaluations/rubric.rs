@@ -17,7 +17,9 @@ pub struct Indicator {
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
-    /// Centi-points; a parent's is the sum of its children's.
+    /// Centi-points; a parent's is the sum of its children's (every one above 0, and a rubric's
+    /// total 1000 points, as `validate` checks).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
     pub max: i64,
     #[serde(default)]
     #[oai(default)]
@@ -43,6 +45,8 @@ pub struct RubricContent {
     pub indicators: Vec<Indicator>,
     /// Highest grade first.
     pub bands: Vec<Band>,
+    /// Checked by [`RubricContent::validate`] against the same bounds.
+    #[oai(validator(minimum(value = "1"), maximum(value = "90")))]
     pub publicity_days: u32,
 }
 
@@ -64,7 +68,10 @@ const fn points(value: i64) -> i64 {
 impl RubricContent {
     /// The sum of the top-level maxima.
     pub fn total(&self) -> i64 {
-        self.indicators.iter().map(|indicator| indicator.max).sum()
+        // Saturating: maxima come from requests, and a sum must not overflow before it is refused.
+        self.indicators
+            .iter()
+            .fold(0_i64, |sum, indicator| sum.saturating_add(indicator.max))
     }
 
     /// Every leaf, in the tree's order.
@@ -337,7 +344,10 @@ fn check_indicator(
         ));
     }
     if !indicator.children.is_empty() {
-        let sum: i64 = indicator.children.iter().map(|child| child.max).sum();
+        let sum = indicator
+            .children
+            .iter()
+            .fold(0_i64, |sum, child| sum.saturating_add(child.max));
         if sum != indicator.max {
             errors.push(FieldError::new(
                 format!("{field}.max"),
@@ -406,6 +416,23 @@ mod tests {
         ] {
             assert_eq!(rubric.grade_of(total), grade, "{total}");
         }
+    }
+
+    #[test]
+    fn maxima_at_the_ends_of_the_integers_are_refused_not_overflowed() {
+        let mut rubric = RubricContent::default_rubric();
+        rubric.indicators[0].max = i64::MIN;
+        rubric.indicators[0].children[0].max = i64::MIN;
+        rubric.indicators[0].children[1].max = i64::MIN;
+        rubric.indicators[1].max = i64::MAX;
+        rubric.indicators[1].children[0].max = i64::MAX;
+        rubric.indicators[1].children[1].max = i64::MAX;
+        let refused = fields(&rubric);
+        assert!(
+            refused.contains(&"indicators[0].max:out_of_range".to_owned()),
+            "{refused:?}"
+        );
+        assert!(rubric.check().is_err());
     }
 
     #[test]

@@ -86,16 +86,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body must be a JSON document",
         ));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let inner = error.inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            return malformed(inner);
-        }
-        ApiError::validation(vec![field_error(&error.path().to_string(), inner)])
-    })?;
-    deserializer.end().map_err(|error| malformed(&error))?;
-    Ok(value)
+    let mut document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|error| malformed(&error))?;
+    // One convention for optional fields: a field of the body sent as `null` is a field left out.
+    // (Inside, `null` is a value like any other: a map's entry of `null` is refused as one.)
+    if let serde_json::Value::Object(members) = &mut document {
+        members.retain(|_, member| !member.is_null());
+    }
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        ApiError::validation(vec![field_error(&error.path().to_string(), error.inner())])
+    })
 }
 
 fn malformed(error: &serde_json::Error) -> ApiError {
@@ -198,6 +198,25 @@ mod tests {
     fn names_the_missing_field() {
         let error = parse_json::<Login>(br#"{"roles": []}"#).unwrap_err();
         assert_eq!(error.code(), "validation_failed");
+        assert_eq!(error.errors()[0].field, "email");
+        assert_eq!(error.errors()[0].code, "required");
+    }
+
+    #[test]
+    fn a_field_sent_as_null_is_a_field_left_out() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Draft {
+            #[serde(default)]
+            roles: Vec<String>,
+            note: Option<String>,
+            #[serde(default)]
+            scores: std::collections::BTreeMap<String, u32>,
+        }
+        let draft = parse_json::<Draft>(br#"{"roles": null, "note": null}"#).unwrap();
+        assert!(draft.roles.is_empty() && draft.note.is_none());
+        assert!(parse_json::<Draft>(br#"{"scores": {"1.1": null}}"#).is_err());
+        let error = parse_json::<Login>(br#"{"email": null, "roles": []}"#).unwrap_err();
         assert_eq!(error.errors()[0].field, "email");
         assert_eq!(error.errors()[0].code, "required");
     }

@@ -10,6 +10,7 @@ use super::{
     dto::{CreateTenantRequest, TenantList, TenantResponse},
     service::{self, NewTenant},
 };
+use crate::http::contract::Rule;
 use crate::{
     error::ApiResult,
     http::{
@@ -31,6 +32,15 @@ enum CreateTenantResponse {
     /// The tenant was created.
     #[oai(status = 201)]
     Created(Json<TenantResponse>),
+}
+
+impl TenantApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "create_tenant",
+        422,
+        "`org_code` must carry a right check character, `parent` name an existing tenant",
+    )];
 }
 
 pub struct TenantApi {

@@ -1,5 +1,6 @@
 //! Tenant requests and responses.
 
+use crate::types::Text;
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use serde::Deserialize;
@@ -16,17 +17,23 @@ use crate::{
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CreateTenantRequest {
-    /// Lower-case identifier used in URLs: `futian`.
+    /// Lower-case identifier used in URLs: `futian` (as `TenantSlug::parse` checks).
+    #[oai(validator(min_length = 2, max_length = 63, pattern = "^[a-z](-?[a-z0-9])*$"))]
     pub slug: String,
     /// 深圳市福田区民政局
-    pub name_zh: String,
+    pub name_zh: Text<100>,
     /// Futian District Civil Affairs Bureau
-    pub name_en: String,
-    /// Six-digit administrative division code: `440304`.
+    pub name_en: Text<200>,
+    /// Six-digit administrative division code of a province-level division 11–82: `440304` (as
+    /// `DivisionCode::parse` checks).
+    #[oai(validator(pattern = "^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$"))]
     pub division_code: String,
     /// Slug of the parent tenant, if any.
+    #[oai(validator(max_length = 63, pattern = "^([a-z](-?[a-z0-9])+)?$"))]
     pub parent: Option<String>,
-    /// The bureau's own unified social credit code, used in disclosure index numbers.
+    /// The bureau's own unified social credit code, used in disclosure index numbers (its check
+    /// character is checked too).
+    #[oai(validator(pattern = "^([0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18})?$"))]
     pub org_code: Option<String>,
     /// IANA time zone; `Asia/Shanghai` when omitted.
     pub time_zone: Option<String>,

@@ -169,9 +169,90 @@ impl ToJSON for Date {
     }
 }
 
+/// A whole number from `MIN` to `MAX`: a count of days, a year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Int<const MIN: i64, const MAX: i64>(i64);
+
+impl<const MIN: i64, const MAX: i64> Int<MIN, MAX> {
+    pub fn new(value: i64) -> Option<Self> {
+        (MIN..=MAX).contains(&value).then_some(Self(value))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    fn expected() -> String {
+        format!("expected a whole number from {MIN} to {MAX}")
+    }
+}
+
+impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Int<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = i64::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom(Self::expected()))?;
+        Self::new(value).ok_or_else(|| serde::de::Error::custom(Self::expected()))
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> Type for Int<MIN, MAX> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        format!("integer_{MIN}_{MAX}").into()
+    }
+
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "the bounds used are far below 2^53"
+    )]
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            minimum: Some(MIN as f64),
+            maximum: Some(MAX as f64),
+            ..MetaSchema::new_with_format("integer", "int64")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> ParseFromJSON for Int<MIN, MAX> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        value
+            .as_ref()
+            .and_then(Value::as_i64)
+            .and_then(Self::new)
+            .ok_or_else(|| ParseError::custom(Self::expected()))
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> ToJSON for Int<MIN, MAX> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Date, Fen, MAX_FEN};
+    use super::{Date, Fen, Int, MAX_FEN};
+
+    #[test]
+    fn whole_numbers_stay_within_their_bounds() {
+        assert_eq!(Int::<1, 90>::new(90).map(Int::get), Some(90));
+        assert_eq!(Int::<1, 90>::new(0), None);
+        assert!(serde_json::from_str::<Int<1, 90>>("-40886313850920336").is_err());
+        assert!(serde_json::from_str::<Int<1, 90>>("7").is_ok());
+    }
 
     #[test]
     fn money_stays_within_what_a_register_holds() {

@@ -38,6 +38,62 @@ impl Email {
     }
 }
 
+/// An e-mail address as a request carries it: read as sent, checked by the handler with
+/// [`Email::parse`], declared in the schema as an address of at most 254 characters.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EmailInput(String);
+
+impl std::ops::Deref for EmailInput {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl poem_openapi::types::Type for EmailInput {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "email".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(
+            poem_openapi::registry::MetaSchema {
+                max_length: Some(254),
+                ..poem_openapi::registry::MetaSchema::new_with_format("string", "email")
+            },
+        ))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for EmailInput {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        match value {
+            Some(serde_json::Value::String(text)) => Ok(Self(text)),
+            _ => Err(poem_openapi::types::ParseError::custom("expected a string")),
+        }
+    }
+}
+
+impl poem_openapi::types::ToJSON for EmailInput {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.0.clone()))
+    }
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.0)

@@ -6,13 +6,15 @@ mod email;
 mod names;
 mod slug;
 pub mod spreadsheet;
+mod text;
 mod uscc;
 
-pub use bounded::{Date, Fen, MAX_FEN};
+pub use bounded::{Date, FIRST_YEAR, Fen, Int, LAST_YEAR, MAX_FEN};
 pub use division_code::DivisionCode;
-pub use email::Email;
+pub use email::{Email, EmailInput};
 pub use names::name_key;
 pub use slug::TenantSlug;
+pub use text::{Prose, Text, optional_text_pattern, optional_text_schema, text_pattern};
 pub use uscc::{Uscc, UsccError};
 
 /// Trims a required text field and checks its length in characters.

@@ -11,6 +11,7 @@ use super::{
     dto::{AddGrantRequest, CreateTenantUserRequest, TenantRoleName, UserList, UserResponse},
     service::{self, NewTenantUser, UserView},
 };
+use crate::http::contract::Rule;
 use crate::{
     auth::password::NewPassword,
     error::{ApiError, ApiResult, FieldError},
@@ -95,6 +96,15 @@ impl TryFrom<CreateTenantUserRequest> for NewTenantUser {
             _ => Err(ApiError::validation(errors)),
         }
     }
+}
+
+impl UserApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "create_tenant_user",
+        422,
+        "the password must not be a common one, nor the address",
+    )];
 }
 
 pub struct UserApi {

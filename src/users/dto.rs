@@ -1,5 +1,6 @@
 //! Requests and responses about users and grants.
 
+use crate::types::Text;
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use serde::Deserialize;
@@ -33,11 +34,13 @@ impl From<TenantRoleName> for Role {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct CreateTenantUserRequest {
-    pub email: String,
-    pub name: String,
+    pub email: crate::types::EmailInput,
+    pub name: Text<100>,
     /// At least one role in this tenant.
+    #[oai(validator(min_items = 1))]
     pub roles: Vec<TenantRoleName>,
     /// 8–128 characters, not a common password.
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: Option<String>,
 }
 

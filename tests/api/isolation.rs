@@ -623,9 +623,11 @@ fn example(schema: &Value, components: &Value, name: &str) -> Value {
             }
         },
         "integer" | "number" => {
-            let min = schema["minimum"].as_i64().unwrap_or(1);
-            let max = schema["maximum"].as_i64().unwrap_or(i64::MAX);
-            json!(min.max(1).min(max))
+            // Bounds are written as numbers with a fraction (`2000.0`).
+            let bound = |key: &str, otherwise: i64| {
+                schema[key].as_f64().map_or(otherwise, |bound| bound as i64)
+            };
+            json!(bound("minimum", 1).max(1).min(bound("maximum", i64::MAX)))
         }
         "boolean" => json!(false),
         "array" => {

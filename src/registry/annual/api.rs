@@ -1,6 +1,7 @@
 //! `/api/v1/organisations/{id}/annual-reports`, `/api/v1/tenants/{slug}/registry-settings`
 //! and the serious-violation flags.
 
+use crate::types::Prose;
 use chrono::{DateTime, Utc};
 use entities::{annual_report, serious_violation_flag};
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags, param::Path, payload::Json};
@@ -8,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::NewAnnualReport;
+use crate::http::contract::Rule;
 use crate::{
     error::ApiResult,
     http::{
@@ -32,7 +34,11 @@ enum AnnualTags {
 #[oai(deny_unknown_fields)]
 pub struct RegistrySettings {
     /// `MM-DD`: annual reports for year Y are due by that day of year Y + 1; organisations that
-    /// have not filed by then are listed as abnormal the next day. `null` switches that off.
+    /// have not filed by then are listed as abnormal the next day. Left out (or `null`), that is
+    /// switched off. Any day every year has (as `parse_deadline` checks).
+    #[oai(validator(
+        pattern = "^((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+    ))]
     pub annual_report_deadline: Option<String>,
 }
 
@@ -49,7 +55,7 @@ pub struct FileAnnualReportRequest {
     /// May be negative.
     pub net_assets_fen: i64,
     /// What the organisation did in the year.
-    pub activities: String,
+    pub activities: Prose<20_000>,
     pub staff_count: i32,
     pub volunteer_count: i32,
     /// The full report, uploaded to the organisation's documents first.
@@ -112,7 +118,7 @@ pub struct AnnualReportList {
 pub struct FlagDecisionRequest {
     /// `list` (onto the serious-violation list, disclosed) or `dismiss`.
     pub decision: FlagDecision,
-    pub reason: String,
+    pub reason: Prose<1000>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, poem_openapi::Enum)]
@@ -163,6 +169,15 @@ enum Filed {
     /// Filed; the summary is disclosed.
     #[oai(status = 201)]
     Created(Json<AnnualReportResponse>),
+}
+
+impl AnnualApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "file_annual_report",
+        422,
+        "`year` must be a year that has ended, `document_id` a document of the organisation",
+    )];
 }
 
 pub struct AnnualApi {
@@ -245,7 +260,7 @@ impl AnnualApi {
                 income_fen: request.income_fen,
                 expenditure_fen: request.expenditure_fen,
                 net_assets_fen: request.net_assets_fen,
-                activities: request.activities,
+                activities: crate::error::ApiError::checked("activities", &request.activities)?,
                 staff_count: request.staff_count,
                 volunteer_count: request.volunteer_count,
                 document_id: request.document_id,
@@ -319,7 +334,7 @@ impl AnnualApi {
             &principal,
             id.0,
             request.decision == FlagDecision::List,
-            &request.reason,
+            &crate::error::ApiError::checked("reason", &request.reason)?,
         )
         .await?;
         Ok(Json(flag.into()))

@@ -79,16 +79,20 @@ pub async fn set_deadline(
     principal
         .tenant_access(&tenant.position())
         .require_manage()?;
-    let deadline = match deadline.as_deref().map(str::trim) {
-        None | Some("") => None,
+    // Exactly `MM-DD`, as the schema declares; leaving the field out switches the sweep off.
+    let deadline = match deadline.as_deref() {
+        None => None,
         Some(value) => {
-            let (month, day) = parse_deadline(value).ok_or_else(|| {
-                ApiError::field(
-                    "annual_report_deadline",
-                    "invalid",
-                    "a day of the year as MM-DD, e.g. 05-31",
-                )
-            })?;
+            let (month, day) = Some(value)
+                .filter(|value| value.len() == 5)
+                .and_then(parse_deadline)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "annual_report_deadline",
+                        "invalid",
+                        "a day of the year as MM-DD, e.g. 05-31",
+                    )
+                })?;
             Some(format!("{month:02}-{day:02}"))
         }
     };

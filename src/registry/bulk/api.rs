@@ -8,6 +8,7 @@ use poem_openapi::{
 use tokio::io::AsyncReadExt;
 
 use super::{ExportFilter, Format, ImportOptions, ImportReport, RowError, export, import};
+use crate::http::contract::Rule;
 use crate::{
     documents::upload::UploadBody,
     error::{ApiError, ApiResult, FieldError},
@@ -110,6 +111,15 @@ enum RegisterFile {
     /// The register in the import columns: CSV with a header row, or JSON lines.
     #[oai(status = 200)]
     Ok(RegisterBody, #[oai(header = "Content-Disposition")] String),
+}
+
+impl BulkApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "import_organisations",
+        422,
+        "every line of the file must be a valid organisation; each refused line is named",
+    )];
 }
 
 pub struct BulkApi {

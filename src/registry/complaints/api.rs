@@ -9,12 +9,14 @@ use poem_openapi::{
     param::{Path, Query},
     payload::{Json, ParsePayload, Payload},
     registry::{MetaSchema, MetaSchemaRef},
+    types::Type,
 };
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use super::service;
+use crate::http::contract::Rule;
 use crate::{
     documents::service as documents,
     error::{ApiError, ApiResult},
@@ -24,7 +26,7 @@ use crate::{
         security::{BearerAuth, OptionalBearerAuth},
     },
     state::AppState,
-    types::required_text,
+    types::{Prose, optional_text_schema, required_text},
 };
 
 #[derive(Tags)]
@@ -39,10 +41,16 @@ enum ComplaintTags {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct FileComplaintRequest {
-    pub text: String,
+    pub text: Prose<MAX_TEXT>,
     /// How to reach the reporter, if they wish.
+    #[oai(validator(max_length = 200))]
     pub contact: Option<String>,
 }
+
+/// The most characters a complaint's text may have.
+const MAX_TEXT: usize = 5000;
+/// The most characters of a reporter's contact.
+const MAX_CONTACT: usize = 200;
 
 /// Where a complaint stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Enum)]
@@ -141,7 +149,27 @@ impl Payload for ComplaintForm {
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new("object")))
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            required: vec!["text"],
+            properties: vec![
+                ("text", <Prose<MAX_TEXT> as Type>::schema_ref()),
+                (
+                    "contact",
+                    MetaSchemaRef::Inline(Box::new(optional_text_schema(MAX_CONTACT))),
+                ),
+                (
+                    "file",
+                    MetaSchemaRef::Inline(Box::new(MetaSchema {
+                        items: Some(Box::new(MetaSchemaRef::Inline(Box::new(
+                            MetaSchema::new_with_format("string", "binary"),
+                        )))),
+                        max_items: Some(service::MAX_ATTACHMENTS),
+                        ..MetaSchema::new("array")
+                    })),
+                ),
+            ],
+            ..MetaSchema::new("object")
+        }))
     }
 }
 
@@ -232,16 +260,34 @@ fn check_text(
     text: Option<String>,
     contact: Option<String>,
 ) -> Result<(String, Option<String>), ApiError> {
-    let text = required_text(&text.unwrap_or_default().replace(['\r', '\n'], " "), 5000)
-        .map_err(|code| ApiError::field("text", code, "1-5000 characters"))?;
+    // The form's text is held to the rule the JSON body's type holds (and the schema states).
+    let text = Prose::<MAX_TEXT>::parse(&text.unwrap_or_default())
+        .map_err(|code| ApiError::field("text", code, "1-5000 characters"))?
+        .replace(['\r', '\n'], " ");
     let contact = contact
         .filter(|contact| !contact.trim().is_empty())
         .map(|contact| {
-            required_text(&contact, 200)
+            if contact.chars().count() > MAX_CONTACT {
+                return Err(ApiError::field(
+                    "contact",
+                    "too_long",
+                    "at most 200 characters",
+                ));
+            }
+            required_text(&contact, MAX_CONTACT)
                 .map_err(|code| ApiError::field("contact", code, "at most 200 characters"))
         })
         .transpose()?;
     Ok((text, contact))
+}
+
+impl ComplaintApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "handle_complaint",
+        422,
+        "`resolution` is required when the status becomes `closed`",
+    )];
 }
 
 pub struct ComplaintApi {
@@ -279,7 +325,9 @@ impl ComplaintApi {
         );
         let (organisation, address) = service::admit_reporter(&self.state, &id.0, client).await?;
         let (text, contact, attachments) = match body {
-            FileComplaintBody::Json(json) => (Some(json.0.text), json.0.contact, Vec::new()),
+            FileComplaintBody::Json(json) => {
+                (Some(json.0.text.into_inner()), json.0.contact, Vec::new())
+            }
             FileComplaintBody::Form(form) => read_form(&self.state, form.0).await?,
         };
         let (text, contact) = match check_text(text, contact) {

@@ -1,5 +1,6 @@
 //! `/api/v1/tenants/{slug}/incubation` and `/api/v1/incubation/{id}/…`.
 
+use crate::types::Text;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{incubation_group, incubation_report};
 use poem_openapi::{
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{NewGroup, Step};
+use crate::http::contract::Rule;
 use crate::{
     error::ApiResult,
     http::{
@@ -32,12 +34,13 @@ enum IncubationTags {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ApplyRequest {
-    pub name: String,
-    pub service_areas: Vec<String>,
+    pub name: Text<200>,
+    #[oai(validator(min_items = 1))]
+    pub service_areas: Vec<Text<50>>,
     /// Who the group is and what it does.
-    pub description: String,
-    pub contact_name: String,
-    pub contact_email: String,
+    pub description: Text<5000>,
+    pub contact_name: Text<100>,
+    pub contact_email: crate::types::EmailInput,
     pub contact_phone: Option<String>,
 }
 
@@ -47,7 +50,7 @@ pub struct ApplyRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct AdmitRequest {
-    pub mentor: String,
+    pub mentor: Text<100>,
     pub starts_on: NaiveDate,
     pub planned_end_on: NaiveDate,
 }
@@ -57,7 +60,7 @@ pub struct AdmitRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ExitRequest {
-    pub reason: String,
+    pub reason: Text<1000>,
 }
 
 #[derive(Debug, Deserialize, Object)]
@@ -65,7 +68,7 @@ pub struct ExitRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ProgressRequest {
-    pub body: String,
+    pub body: Text<20_000>,
 }
 
 /// A progress report.
@@ -193,6 +196,15 @@ impl GroupStatus {
     }
 }
 
+impl IncubationApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[Rule::new(
+        "admit_incubation_group",
+        422,
+        "the planned end must come after the start",
+    )];
+}
+
 pub struct IncubationApi {
     state: AppState,
 }
@@ -231,11 +243,15 @@ impl IncubationApi {
             &principal,
             &slug.0,
             NewGroup {
-                name: request.name,
-                service_areas: request.service_areas,
-                description: request.description,
-                contact_name: request.contact_name,
-                contact_email: request.contact_email,
+                name: request.name.into_inner(),
+                service_areas: request
+                    .service_areas
+                    .iter()
+                    .map(|area| crate::error::ApiError::checked("service_areas", area))
+                    .collect::<Result<_, _>>()?,
+                description: request.description.into_inner(),
+                contact_name: request.contact_name.into_inner(),
+                contact_email: request.contact_email.to_string(),
                 contact_phone: request.contact_phone,
             },
         )
@@ -312,7 +328,7 @@ impl IncubationApi {
             auth,
             id.0,
             Step::Admit {
-                mentor: request.mentor,
+                mentor: request.mentor.into_inner(),
                 starts_on: request.starts_on,
                 planned_end_on: request.planned_end_on,
             },
@@ -365,7 +381,7 @@ impl IncubationApi {
             auth,
             id.0,
             Step::Exit {
-                reason: body.0.reason,
+                reason: body.0.reason.into_inner(),
             },
         )
         .await

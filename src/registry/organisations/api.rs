@@ -21,6 +21,7 @@ use super::{
     repo::OrganisationFilter,
     service, status,
 };
+use crate::http::contract::Rule;
 use crate::{
     documents::{
         dto::{DocumentList, DocumentResponse},
@@ -89,6 +90,33 @@ enum FiledResponse {
     /// Filed; the registry decides.
     #[oai(status = 201)]
     Filed(Json<OrganisationApplicationResponse>),
+}
+
+impl OrganisationApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[
+        Rule::new(
+            "upload_organisation_document",
+            415,
+            "the content must be PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text, as its file name says",
+        ),
+        Rule::new(
+            "upload_organisation_document",
+            422,
+            "the document must not be empty",
+        ),
+        Rule::new("apply_for_change", 422, "at least one field must change"),
+        Rule::new(
+            "revoke_organisation",
+            422,
+            "`decision_document_id` must be a public document of the tenant",
+        ),
+        Rule::new(
+            "record_organisation",
+            422,
+            "`uscc` must carry a right check character, unless `uscc_override_reason` says why not; the code must not be taken",
+        ),
+    ];
 }
 
 pub struct OrganisationApi {
@@ -334,8 +362,13 @@ impl OrganisationApi {
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<FiledResponse> {
         let principal = auth.principal(&self.state).await?;
-        let filed =
-            changes::apply_for_deregistration(&self.state, &principal, id.0, body.0.reason).await?;
+        let filed = changes::apply_for_deregistration(
+            &self.state,
+            &principal,
+            id.0,
+            ApiError::checked("reason", &body.0.reason)?,
+        )
+        .await?;
         Ok(FiledResponse::Filed(Json(filed.into())))
     }
 
@@ -385,7 +418,7 @@ impl OrganisationApi {
             id.0,
             application.0,
             false,
-            Some(body.0.reason),
+            Some(ApiError::checked("reason", &body.0.reason)?),
         )
         .await?;
         Ok(Json(decided.into()))
@@ -539,7 +572,13 @@ impl OrganisationApi {
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<Json<OrganisationResponse>> {
         let principal = auth.principal(&self.state).await?;
-        let model = status::list_as_abnormal(&self.state, &principal, id.0, &body.0.reason).await?;
+        let model = status::list_as_abnormal(
+            &self.state,
+            &principal,
+            id.0,
+            &ApiError::checked("reason", &body.0.reason)?,
+        )
+        .await?;
         self.respond(model).await
     }
 
@@ -556,9 +595,13 @@ impl OrganisationApi {
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<Json<OrganisationResponse>> {
         let principal = auth.principal(&self.state).await?;
-        let model =
-            status::remove_from_abnormal_list(&self.state, &principal, id.0, &body.0.reason)
-                .await?;
+        let model = status::remove_from_abnormal_list(
+            &self.state,
+            &principal,
+            id.0,
+            &ApiError::checked("reason", &body.0.reason)?,
+        )
+        .await?;
         self.respond(model).await
     }
 
@@ -580,7 +623,7 @@ impl OrganisationApi {
             &self.state,
             &principal,
             id.0,
-            &request.reason,
+            &ApiError::checked("reason", &request.reason)?,
             request.decision_document_id,
         )
         .await?;

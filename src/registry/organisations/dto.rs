@@ -1,5 +1,6 @@
 //! Organisation requests and responses.
 
+use crate::types::{Prose, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{organisation, organisation_application, organisation_event};
 use poem_openapi::Object;
@@ -127,7 +128,7 @@ pub struct ChangeRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct ReasonRequest {
-    pub reason: String,
+    pub reason: Prose<1000>,
 }
 
 /// An optional reason for a decision.
@@ -145,7 +146,7 @@ pub struct DecisionRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RevokeRequest {
-    pub reason: String,
+    pub reason: Prose<1000>,
     /// A public document of the tenant holding the decision.
     pub decision_document_id: Uuid,
 }
@@ -213,9 +214,9 @@ impl From<OrganisationRoleName> for crate::authz::Role {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct InviteMemberRequest {
-    pub email: String,
+    pub email: crate::types::EmailInput,
     /// Used when the address has no account yet.
-    pub name: String,
+    pub name: Text<100>,
     pub role: OrganisationRoleName,
 }
 
@@ -261,16 +262,18 @@ pub struct MemberList {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RecordOrganisationRequest {
+    /// 18 characters of the code's alphabet (its check character is checked too).
+    #[oai(validator(pattern = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))]
     pub uscc: String,
     /// Why a code whose check character fails is recorded anyway (audited).
     pub uscc_override_reason: Option<String>,
-    pub name: String,
+    pub name: Text<100>,
     #[serde(rename = "type")]
     #[oai(rename = "type")]
     pub org_type: OrgType,
     pub sub_kind: Option<SubKind>,
-    pub address: String,
-    pub legal_representative: String,
+    pub address: Text<200>,
+    pub legal_representative: Text<50>,
     pub service_areas: Vec<String>,
     pub founded_on: Option<crate::types::Date>,
     pub registered_funds_fen: crate::types::Fen,

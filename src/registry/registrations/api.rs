@@ -13,6 +13,7 @@ use super::{
     },
     service::{self, RegistrationFields},
 };
+use crate::http::contract::Rule;
 use crate::{
     documents::upload::UploadBody,
     error::{ApiError, ApiResult},
@@ -32,6 +33,42 @@ enum CreatedResponse {
     /// The draft was created.
     #[oai(status = 201)]
     Created(Json<RegistrationResponse>),
+}
+
+impl RegistrationApi {
+    /// Statuses this API's operations answer for rules the schema cannot express.
+    pub const RULES: &'static [Rule] = &[
+        Rule::new(
+            "create_registration",
+            422,
+            "`tenant` must be the slug of a tenant",
+        ),
+        Rule::new(
+            "update_registration",
+            422,
+            "`tenant` cannot change once the application is created",
+        ),
+        Rule::new(
+            "submit_registration",
+            422,
+            "the application must hold what a submission needs; each missing field is named",
+        ),
+        Rule::new(
+            "upload_registration_charter",
+            415,
+            "the content must be PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text, as its file name says",
+        ),
+        Rule::new(
+            "upload_registration_charter",
+            422,
+            "the document must not be empty",
+        ),
+        Rule::new(
+            "update_registration",
+            412,
+            "`If-Match` must name the application's current version",
+        ),
+    ];
 }
 
 pub struct RegistrationApi {
@@ -146,7 +183,9 @@ impl RegistrationApi {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        #[oai(name = "If-Match", validator(pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#))] if_match: Header<
+            Option<String>,
+        >,
         body: JsonBody<RegistrationRequest>,
     ) -> ApiResult<Json<RegistrationResponse>> {
         let principal = auth.principal(&self.state).await?;
@@ -282,10 +321,7 @@ impl RegistrationApi {
         body: JsonBody<RejectRequest>,
     ) -> ApiResult<Json<RegistrationResponse>> {
         let principal = auth.principal(&self.state).await?;
-        let reason = body.0.reason.trim().to_owned();
-        if reason.is_empty() {
-            return Err(ApiError::field("reason", "required", "give the reasons"));
-        }
+        let reason = ApiError::checked("reason", &body.0.reason)?;
         Ok(Json(
             service::reject_registration(&self.state, &principal, id.0, reason)
                 .await?

@@ -1,5 +1,6 @@
 //! Registration requests and responses.
 
+use crate::types::{Prose, Text};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,7 +25,7 @@ use crate::{
 pub struct RegistrationRequest {
     /// Slug of the registering tenant: required when creating; it cannot change afterwards.
     pub tenant: Option<String>,
-    pub name: String,
+    pub name: Text<100>,
     #[serde(rename = "type")]
     #[oai(rename = "type")]
     pub org_type: Option<OrgType>,
@@ -175,7 +176,7 @@ pub struct ReturnRequest {
 #[serde(deny_unknown_fields)]
 #[oai(deny_unknown_fields)]
 pub struct RejectRequest {
-    pub reason: String,
+    pub reason: Prose<5000>,
 }
 
 /// A registration application.
