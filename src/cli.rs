@@ -221,6 +221,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default()
                     .to_owned()
             });
+            // The same rule as a name given through the API.
+            let name = crate::types::Text::<100>::parse(&name)
+                .map_err(|code| {
+                    anyhow::anyhow!("--name refused: {}", crate::types::text_refusal(code, 100))
+                })?
+                .into_inner();
             let state = startup::prepare_state(config, clock).await?;
             let id = users::service::create_platform_admin(&state, email.clone(), name, password)
                 .await

@@ -242,7 +242,7 @@ impl ApiError {
         &self.detail
     }
 
-    fn to_problem(&self) -> Problem {
+    pub fn to_problem(&self) -> Problem {
         Problem {
             problem_type: format!("urn:socorg:problem:{}", self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),

@@ -92,7 +92,7 @@ impl App {
         });
         info!(address = %self.local_addr, "socorg is listening");
         let acceptor = TcpAcceptor::from_std(self.listener)?;
-        let served = Server::new_with_acceptor(acceptor)
+        let served = Server::new_with_acceptor(http::wire::EdgeAcceptor(acceptor))
             .run_with_graceful_shutdown(
                 http::endpoint(self.state.clone()),
                 shutdown,
@@ -147,6 +147,7 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
         read_limits: Arc::new(crate::ratelimit::LocalLimiter::default()),
         audit: audit::AuditKey::from_master(&master_key),
         pseudonyms: crate::keys::Pseudonyms::from_master(&master_key),
+        slow_lane: Arc::default(),
     })
 }
 

@@ -6,7 +6,7 @@ mod dto;
 pub mod password;
 mod repo;
 pub mod service;
-mod throttle;
+pub mod throttle;
 pub mod token;
 
 pub use service::AuthError;

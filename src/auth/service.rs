@@ -85,13 +85,24 @@ pub async fn login(
         });
     }
     let delay = throttle::delay_for(&state.db, &keys, now).await?;
-    if !delay.is_zero() {
+    // Held until the attempt has been checked, so that an account's slowed attempts come one
+    // at a time.
+    let _turn = if delay.is_zero() {
+        None
+    } else {
         info!(
             delay_ms = delay.as_millis(),
             "login slowed down: the account is under attack"
         );
+        let Some(turn) = state.slow_lane.enter(&keys.account).await else {
+            warn!("login refused: too many slowed attempts are waiting");
+            return Err(AuthError::Throttled {
+                retry_after_seconds: delay.as_secs().max(1),
+            });
+        };
         tokio::time::sleep(delay).await;
-    }
+        Some(turn)
+    };
 
     let user = repo::find_user_by_email(&state.db, &email).await?;
     let stored_hash = user.as_ref().and_then(|user| user.password_hash.clone());

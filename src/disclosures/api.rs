@@ -155,6 +155,29 @@ impl DisclosureApi {
                 ));
             })
             .unwrap_or_default();
+        let document_number = request.document_number.as_ref().and_then(|number| {
+            number
+                .check()
+                .map_err(|code| {
+                    errors.push(FieldError::new(
+                        "document_number",
+                        code,
+                        crate::types::text_refusal(code, 50),
+                    ));
+                })
+                .ok()
+        });
+        let mut subject_terms = Vec::with_capacity(request.subject_terms.len());
+        for (index, term) in request.subject_terms.iter().enumerate() {
+            match term.check() {
+                Ok(term) => subject_terms.push(term),
+                Err(code) => errors.push(FieldError::new(
+                    format!("subject_terms[{index}]"),
+                    code,
+                    crate::types::text_refusal(code, 30),
+                )),
+            }
+        }
         let (Some(title), true) = (title, errors.is_empty()) else {
             return Err(ApiError::validation(errors));
         };
@@ -163,16 +186,8 @@ impl DisclosureApi {
             title,
             body: body_text,
             written_on: request.written_on,
-            document_number: request
-                .document_number
-                .map(|number| number.trim().to_owned())
-                .filter(|number| !number.is_empty()),
-            subject_terms: request
-                .subject_terms
-                .into_iter()
-                .map(|term| term.trim().to_owned())
-                .filter(|term| !term.is_empty())
-                .collect(),
+            document_number,
+            subject_terms,
             attachments: request.attachments,
             subject: None,
             supersedes: request.supersedes,

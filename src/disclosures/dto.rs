@@ -96,10 +96,11 @@ pub struct PublishDisclosureRequest {
     /// 成文日期; today in the tenant's time zone when omitted.
     pub written_on: Option<NaiveDate>,
     /// 文号, e.g. `深民〔2009〕12号`.
-    pub document_number: Option<String>,
+    pub document_number: Option<Text<50>>,
+    /// 主题词, each one word or phrase.
     #[serde(default)]
-    #[oai(default)]
-    pub subject_terms: Vec<String>,
+    #[oai(default, validator(max_items = 20))]
+    pub subject_terms: Vec<Text<30>>,
     /// Public documents of the tenant to attach.
     #[serde(default)]
     #[oai(default)]

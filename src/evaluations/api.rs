@@ -695,7 +695,7 @@ struct SheetRow {
 fn sheet_rows(loaded: &super::Loaded, outcome: &Outcome) -> Vec<SheetRow> {
     let names: BTreeMap<String, String> = {
         fn walk(indicator: &super::rubric::Indicator, names: &mut BTreeMap<String, String>) {
-            names.insert(indicator.code.clone(), indicator.name_zh.clone());
+            names.insert(indicator.code.clone(), indicator.name_zh.to_string());
             for child in &indicator.children {
                 walk(child, names);
             }

@@ -5,7 +5,7 @@
 use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::{error::FieldError, types::Text};
 
 /// One indicator: a parent (with children) or a leaf that assessors score.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
@@ -14,9 +14,10 @@ use crate::error::FieldError;
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     /// `2`, `2.5`: a child's code is its parent's followed by `.` and a number.
+    #[oai(validator(max_length = 20))]
     pub code: String,
-    pub name_zh: String,
-    pub name_en: String,
+    pub name_zh: Text<200>,
+    pub name_en: Text<200>,
     /// Centi-points; a parent's is the sum of its children's (every one above 0, and a rubric's
     /// total 1000 points, as `validate` checks).
     #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
@@ -32,6 +33,8 @@ pub struct Indicator {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
+    /// `5A`, `4A`, `3A`, `2A` or `1A`.
+    #[oai(validator(pattern = "^[1-5]A$"))]
     pub grade: String,
     pub min: i64,
 }
@@ -198,18 +201,19 @@ impl RubricContent {
 
     /// The default rubric (`rubric.md`): 1000 points over four groups of indicators, 5A from 900.
     pub fn default_rubric() -> Self {
+        let name = |text: &str| Text::parse(text).expect("the default rubric's names are valid");
         let leaf = |code: &str, name_zh: &str, name_en: &str, max: i64| Indicator {
             code: code.to_owned(),
-            name_zh: name_zh.to_owned(),
-            name_en: name_en.to_owned(),
+            name_zh: name(name_zh),
+            name_en: name(name_en),
             max: points(max),
             children: Vec::new(),
         };
         let group =
             |code: &str, name_zh: &str, name_en: &str, children: Vec<Indicator>| Indicator {
                 code: code.to_owned(),
-                name_zh: name_zh.to_owned(),
-                name_en: name_en.to_owned(),
+                name_zh: name(name_zh),
+                name_en: name(name_en),
                 max: children.iter().map(|child| child.max).sum(),
                 children,
             };
@@ -329,12 +333,17 @@ fn check_indicator(
             "each indicator has its own code",
         ));
     }
-    if indicator.name_zh.trim().is_empty() {
-        errors.push(FieldError::new(
-            format!("{field}.name_zh"),
-            "required",
-            "the indicator's name in Chinese",
-        ));
+    for (name, text) in [
+        ("name_zh", &indicator.name_zh),
+        ("name_en", &indicator.name_en),
+    ] {
+        if let Err(code) = text.check() {
+            errors.push(FieldError::new(
+                format!("{field}.{name}"),
+                code,
+                crate::types::text_refusal(code, 200),
+            ));
+        }
     }
     if indicator.max <= 0 {
         errors.push(FieldError::new(
@@ -444,7 +453,9 @@ mod tests {
         let mut rubric = RubricContent::default_rubric();
         rubric.indicators[2].children[0].code = "2.1".to_owned();
         rubric.indicators[0].children[1].max = 0;
-        rubric.indicators[3].name_zh = " ".to_owned();
+        let sent = |text: &str| serde_json::from_value(serde_json::json!(text)).unwrap();
+        rubric.indicators[3].name_zh = sent(" ");
+        rubric.indicators[3].children[0].name_en = sent("Members\u{202e}");
         assert_eq!(
             fields(&rubric),
             [
@@ -452,6 +463,7 @@ mod tests {
                 "indicators[0].children[1].max:out_of_range",
                 "indicators[2].children[0].code:invalid",
                 "indicators[3].name_zh:required",
+                "indicators[3].children[0].name_en:invisible_character",
             ]
         );
     }

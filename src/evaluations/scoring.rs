@@ -177,8 +177,8 @@ mod tests {
     fn small() -> RubricContent {
         let leaf = |code: &str, max: i64| Indicator {
             code: code.to_owned(),
-            name_zh: code.to_owned(),
-            name_en: code.to_owned(),
+            name_zh: crate::types::Text::parse(code).unwrap(),
+            name_en: crate::types::Text::parse(code).unwrap(),
             max,
             children: Vec::new(),
         };

@@ -9,6 +9,7 @@ pub mod metrics;
 mod ops;
 pub mod paging;
 pub mod security;
+pub mod wire;
 
 use std::{sync::Arc, time::Instant};
 

@@ -62,6 +62,26 @@ async fn admin_create_reads_the_password_from_stdin() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("too common"), "{}", text(&refused));
 
+    let reversed = socorg(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.org",
+            "--name",
+            "\u{202e}nimda",
+        ],
+        None,
+        dir.path(),
+        "a long and quiet river\n",
+    );
+    assert!(!reversed.status.success());
+    assert!(
+        text(&reversed).contains("--name refused: contains an invisible character"),
+        "{}",
+        text(&reversed)
+    );
+
     let created = socorg(
         &[
             "admin",

@@ -275,4 +275,44 @@ async fn an_address_too_long_is_a_problem_not_an_empty_answer() {
         let response = app.get(&path, None).await;
         response.assert_problem(StatusCode::URI_TOO_LONG, "uri_too_long");
     }
+    // Over 64 KiB hyper refuses the request line before any route reads it (and HTTP clients
+    // refuse to send it, so it goes over a bare socket); that answer is a problem too, and so
+    // is a head too large to read.
+    let url = app.url("/");
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    for (request, status, code) in [
+        (
+            format!(
+                "GET /api/v1/search?q={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+            414,
+            "uri_too_long",
+        ),
+        (
+            format!(
+                "GET /api/v1/search?q=x HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+                "a".repeat(500_000)
+            ),
+            431,
+            "headers_too_large",
+        ),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        // The server may answer and close before it has read all of the request.
+        let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer).await;
+        let answer = String::from_utf8(answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{answer}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(body).expect("a problem body");
+        assert_eq!(problem["code"], code, "{answer}");
+        assert_eq!(problem["status"], status, "{answer}");
+    }
 }

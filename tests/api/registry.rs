@@ -1302,6 +1302,17 @@ async fn existing_organisations_and_policy_documents(backend: Backend) {
     let mut fields = missing.problem_fields();
     fields.sort();
     assert_eq!(fields, vec!["body", "title"]);
+    let hidden = app
+        .post(
+            "/api/v1/tenants/futian/disclosures",
+            Some(&world.futian_admin),
+            json!({ "title": "通知", "body": "正文", "document_number": "深福民〔2026〕\u{200b}6号", "subject_terms": ["年检", "\u{202e}检年"] }),
+        )
+        .await;
+    hidden.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let mut fields = hidden.problem_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["document_number", "subject_terms[1]"]);
     let listed = app
         .get("/api/v1/disclosures?tenant=futian&category=policy", None)
         .await;

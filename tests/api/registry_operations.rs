@@ -162,6 +162,20 @@ async fn a_missed_annual_report_lists_the_organisation_until_it_files(backend: B
     negative["income_fen"] = json!(-1);
     let refused = app.post(&reports, Some(&applicant), negative).await;
     assert_eq!(refused.problem_fields(), ["income_fen"]);
+    // Absurd figures are refused by the bounds the schema states, each naming its field.
+    for (field, absurd) in [
+        ("expenditure_fen", json!(i64::MAX)),
+        ("net_assets_fen", json!(i64::MIN)),
+        ("staff_count", json!(-1)),
+        ("volunteer_count", json!(2_000_000_000)),
+        ("year", json!(99_999)),
+    ] {
+        let mut body = report(2026);
+        body[field] = absurd;
+        let refused = app.post(&reports, Some(&applicant), body).await;
+        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(refused.problem_fields(), [field]);
+    }
     let filed = app.post(&reports, Some(&applicant), report(2026)).await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
     app.post(&reports, Some(&applicant), report(2026))

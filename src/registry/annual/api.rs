@@ -1,7 +1,7 @@
 //! `/api/v1/organisations/{id}/annual-reports`, `/api/v1/tenants/{slug}/registry-settings`
 //! and the serious-violation flags.
 
-use crate::types::Prose;
+use crate::types::{Fen, Int, MAX_FEN, Prose};
 use chrono::{DateTime, Utc};
 use entities::{annual_report, serious_violation_flag};
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags, param::Path, payload::Json};
@@ -42,6 +42,18 @@ pub struct RegistrySettings {
     pub annual_report_deadline: Option<String>,
 }
 
+/// The first year a report may be about: the year the People's Republic's registers begin.
+const FIRST_REPORT_YEAR: i64 = 1949;
+/// The last year the service's dates reach.
+const LAST_YEAR: i64 = crate::types::LAST_YEAR as i64;
+/// More people than any organisation has (staff or volunteers).
+const MAX_PEOPLE: i64 = 10_000_000;
+
+/// A bounded count or year as the entity stores it (every bound above fits in 32 bits).
+fn whole(value: i64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
 /// An annual report as its organisation files it. Money in fen.
 #[derive(Debug, Deserialize, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -49,15 +61,15 @@ pub struct RegistrySettings {
 #[oai(deny_unknown_fields)]
 pub struct FileAnnualReportRequest {
     /// The finished year reported on.
-    pub year: i32,
-    pub income_fen: i64,
-    pub expenditure_fen: i64,
+    pub year: Int<FIRST_REPORT_YEAR, LAST_YEAR>,
+    pub income_fen: Fen,
+    pub expenditure_fen: Fen,
     /// May be negative.
-    pub net_assets_fen: i64,
+    pub net_assets_fen: Int<{ -MAX_FEN }, MAX_FEN>,
     /// What the organisation did in the year.
     pub activities: Prose<20_000>,
-    pub staff_count: i32,
-    pub volunteer_count: i32,
+    pub staff_count: Int<0, MAX_PEOPLE>,
+    pub volunteer_count: Int<0, MAX_PEOPLE>,
     /// The full report, uploaded to the organisation's documents first.
     pub document_id: Option<Uuid>,
 }
@@ -256,13 +268,13 @@ impl AnnualApi {
             &principal,
             id.0,
             NewAnnualReport {
-                year: request.year,
-                income_fen: request.income_fen,
-                expenditure_fen: request.expenditure_fen,
-                net_assets_fen: request.net_assets_fen,
+                year: whole(request.year.get()),
+                income_fen: request.income_fen.get(),
+                expenditure_fen: request.expenditure_fen.get(),
+                net_assets_fen: request.net_assets_fen.get(),
                 activities: crate::error::ApiError::checked("activities", &request.activities)?,
-                staff_count: request.staff_count,
-                volunteer_count: request.volunteer_count,
+                staff_count: whole(request.staff_count.get()),
+                volunteer_count: whole(request.volunteer_count.get()),
                 document_id: request.document_id,
             },
         )
