@@ -202,7 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Migrate => {
-            startup::migrate(&config).await?;
+            startup::migrate(&config, crate::clock::Clock::now(clock.as_ref())).await?;
             tracing::info!("migrations applied");
         }
         Command::Admin {

@@ -126,7 +126,7 @@ impl App {
 
 /// Migrates and connects; used by `serve` and by the commands that need the database.
 pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
-    let master_key = migrate(&config).await?;
+    let master_key = migrate(&config, clock.now()).await?;
     let url = config.database_url();
     let connection = db::connect_app(&url)
         .await
@@ -151,9 +151,13 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> anyhow::Result
     })
 }
 
-/// Creates the data folder (0700), loads the master key, applies pending migrations and, on the
-/// upgrade to the keyed audit chain, keys the events already there. Returns the master key.
-pub async fn migrate(config: &Config) -> anyhow::Result<crate::keys::MasterKey> {
+/// Creates the data folder (0700), loads the master key, applies pending migrations and readies
+/// the audit chain (`audit::prepare_chain`: keys a chain from before keying, or gives a new one
+/// its first checkpoint). Returns the master key.
+pub async fn migrate(
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<crate::keys::MasterKey> {
     crate::files::create_private_dir_all(&config.data_dir).with_context(|| {
         format!(
             "cannot create the data folder {}",
@@ -186,7 +190,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<crate::keys::MasterKey> 
         .await
         .context("cannot open the document store")?;
     let owner = db::connect_owner(&url).await?;
-    let keyed = audit::adopt_unkeyed(&owner, &audit_key, &store)
+    let keyed = audit::prepare_chain(&owner, &audit_key, &store, now)
         .await
         .context("keying the audit chain");
     owner.close().await?;

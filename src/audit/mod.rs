@@ -27,5 +27,5 @@ pub mod service;
 pub use chain::unkeyed_link;
 pub use chain::{AuditKey, BrokenLink, VerifyReport};
 pub use service::{
-    AuditEvent, Sealed, adopt_unkeyed, record, seal_and_checkpoint, seal_pending, verify,
+    AuditEvent, Sealed, prepare_chain, record, seal_and_checkpoint, seal_pending, verify,
 };

@@ -70,14 +70,14 @@ pub async fn store_head(
     Ok(())
 }
 
-/// Whether any sealed event lacks a write mark (a chain from before it was keyed).
-pub async fn any_unmarked_sealed(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+/// Whether the chain is from before it was keyed: its first event carries no write mark. (One
+/// look by the unique seq; an unmarked event further on is for `verify` to report.)
+pub async fn chain_is_unkeyed(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Seq.is_not_null())
-        .filter(audit_event::Column::Mac.is_null())
+        .filter(audit_event::Column::Seq.eq(1))
         .one(db)
         .await?
-        .is_some())
+        .is_some_and(|first| first.mac.is_none()))
 }
 
 /// Unsealed events after the event `after_id`, oldest first.

@@ -216,11 +216,13 @@ pub async fn seal_and_checkpoint(
             refuse("the checkpoint does not carry the server's mark");
             return Ok(sealed.head_seq);
         }
-        checkpoint::Stored::Nothing if checkpointed > 0 => {
-            refuse("the checkpoint this process wrote is gone");
+        // A chain's first checkpoint is written before anything is sealed (`prepare_chain`),
+        // so a chain with sealed events and no checkpoint has lost it: writing a new one would
+        // hide whatever was cut from its end.
+        checkpoint::Stored::Nothing => {
+            refuse("the checkpoint outside the database is gone");
             return Ok(sealed.head_seq);
         }
-        checkpoint::Stored::Nothing => {}
     }
     let checkpoint = Checkpoint::new(key, sealed.head_seq, sealed.head_hash, now);
     checkpoint::write(store, &checkpoint).await?;
@@ -236,22 +238,33 @@ pub async fn verify(
     key: &AuditKey,
     store: &DocumentStore,
 ) -> anyhow::Result<VerifyReport> {
+    // In this order, so that a sealer running meanwhile cannot raise a false alarm: a checkpoint
+    // is written after its events are sealed and the head stored, so the head read next reaches
+    // at least as far as the checkpoint; the walk then goes to that head and no further.
     let stored = checkpoint::load(store).await?;
     let checkpoint_seq = match &stored {
         checkpoint::Stored::Found(checkpoint) => checkpoint.seq,
         _ => 0,
     };
+    let head = repo::head(db).await?;
     let mut expected_seq: i64 = 1;
     let mut expected_prev = genesis();
     let mut sealed: u64 = 0;
     let mut hash_at_checkpoint = None;
     let mut broken = None;
     'pages: loop {
+        if expected_seq > head.seq {
+            break;
+        }
         let page = repo::sealed_from(db, expected_seq, VERIFY_PAGE).await?;
         if page.is_empty() {
             break;
         }
         for event in &page {
+            if expected_seq > head.seq {
+                // Sealed after the head was read, or past a head rolled back: told below.
+                break 'pages;
+            }
             let seq = event.seq.unwrap_or_default();
             let reason = if seq != expected_seq {
                 Some(format!(
@@ -287,17 +300,31 @@ pub async fn verify(
     }
     let last_seq = expected_seq - 1;
     if broken.is_none() {
-        let head = repo::head(db).await?;
-        if head.seq != last_seq || head.hash != expected_prev {
+        // Events sealed past the head that was read are a sealer's work since, if the head now
+        // reaches them; otherwise the head was rolled back over them.
+        let beyond = repo::sealed_from(db, last_seq + 1, 1).await?;
+        if let Some(next) = beyond.first().and_then(|event| event.seq)
+            && repo::head(db).await?.seq < next
+        {
             broken = Some(BrokenLink {
-                seq: last_seq + 1,
-                event_id: None,
+                seq: next,
+                event_id: beyond.first().map(|event| event.id),
                 reason: format!(
-                    "the chain ends at event {last_seq} but its head records event {}: events were removed from the end or the head was altered",
+                    "event {next} is sealed past the chain's head (event {}): the head was rolled back",
                     head.seq
                 ),
             });
         }
+    }
+    if broken.is_none() && (head.seq != last_seq || head.hash != expected_prev) {
+        broken = Some(BrokenLink {
+            seq: last_seq + 1,
+            event_id: None,
+            reason: format!(
+                "the chain ends at event {last_seq} but its head records event {}: events were removed from the end or the head was altered",
+                head.seq
+            ),
+        });
     }
     let mut checkpoint_found = None;
     if broken.is_none() {
@@ -382,12 +409,13 @@ async fn check_unsealed(
 /// the old chain is broken, and when a checkpoint of a keyed chain exists: then the unmarked
 /// events were not written by a server before the upgrade but put there since. Returns how many
 /// events were keyed, or `None` when there was nothing to key.
-pub async fn adopt_unkeyed(
+async fn adopt_unkeyed(
     db: &DatabaseConnection,
     key: &AuditKey,
     store: &DocumentStore,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<u64>> {
-    if !repo::any_unmarked_sealed(db).await? {
+    if !repo::chain_is_unkeyed(db).await? {
         return Ok(None);
     }
     if !matches!(checkpoint::load(store).await?, checkpoint::Stored::Nothing) {
@@ -461,13 +489,36 @@ pub async fn adopt_unkeyed(
         audit_chain_head::Model {
             id: head.id,
             seq: last,
-            hash: new_prev,
+            hash: new_prev.clone(),
             sealed_at: head.sealed_at,
         },
     )
     .await?;
     transaction.commit().await?;
+    let checkpoint = Checkpoint::new(key, last, new_prev, now);
+    checkpoint::write(store, &checkpoint).await?;
     Ok(Some(u64::try_from(last).unwrap_or_default()))
+}
+
+/// Makes the chain ready at start: keys a chain from before keying (`adopt_unkeyed`), and gives
+/// a chain with nothing sealed yet and no checkpoint its first checkpoint (of the empty head),
+/// so that from the first seal on the checkpoint only ever moves forward and one that is missing
+/// was removed. Returns how many events were keyed.
+pub async fn prepare_chain(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    store: &DocumentStore,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<u64>> {
+    if let Some(keyed) = adopt_unkeyed(db, key, store, now).await? {
+        return Ok(Some(keyed));
+    }
+    if repo::head(db).await?.seq == 0
+        && matches!(checkpoint::load(store).await?, checkpoint::Stored::Nothing)
+    {
+        checkpoint::write(store, &Checkpoint::new(key, 0, genesis(), now)).await?;
+    }
+    Ok(None)
 }
 
 /// Audit events visible to the caller: everything for platform administrators; for registry

@@ -388,6 +388,29 @@ async fn a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint(
     std::fs::remove_file(&path).unwrap();
     let broken = app.verify_audit().await.broken.expect("detected");
     assert!(broken.reason.contains("no checkpoint"), "{}", broken.reason);
+    // A restarted server (start-up, then a first sealing pass) does not write a new checkpoint
+    // over the missing one, which would hide a cut made meanwhile.
+    let owner = app.owner_connection().await;
+    audit::prepare_chain(
+        &owner,
+        &app.state.audit,
+        &app.state.documents,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    owner.close().await.unwrap();
+    let admin = app
+        .login("root@example.org", crate::helpers::PASSWORD)
+        .await;
+    app.create_tenant(&admin, "yantian", "440308", None).await;
+    socorg::startup::seal_once(&app.state, 0).await.unwrap();
+    assert!(
+        !path.exists(),
+        "no checkpoint is written over a missing one"
+    );
+    let broken = app.verify_audit().await.broken.expect("still detected");
+    assert!(broken.reason.contains("no checkpoint"), "{}", broken.reason);
 
     // An intact chain names the checkpoint it matched.
     let app = audited_app(backend).await;
@@ -397,6 +420,35 @@ async fn a_tail_cut_off_with_the_head_rolled_back_is_detected_by_the_checkpoint(
         report.checkpoint.map(|(seq, _)| seq as u64),
         Some(report.sealed)
     );
+
+    // Verifying while a sealer extends the chain raises no false alarm.
+    let admin = app
+        .login("root@example.org", crate::helpers::PASSWORD)
+        .await;
+    let writer = {
+        let app_state = app.state.clone();
+        let client = app.client.clone();
+        let url = app.url("/api/v1/tenants/futian/users");
+        tokio::spawn(async move {
+            for round in 0..40 {
+                let added = client
+                    .post(&url)
+                    .bearer_auth(&admin)
+                    .json(&json!({ "email": format!("p{round}@example.org"), "name": "某人", "roles": ["assessor"] }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(added.status().is_success());
+                socorg::startup::seal_once(&app_state, 0).await.unwrap();
+            }
+        })
+    };
+    while !writer.is_finished() {
+        let report = app.verify_audit().await;
+        assert_eq!(report.broken, None, "{report:?}");
+    }
+    writer.await.unwrap();
+    assert_eq!(app.verify_audit().await.broken, None);
 }
 
 async fn events_not_written_by_the_server_are_never_sealed(backend: Backend) {
@@ -486,7 +538,7 @@ async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
         database_url: Some(socorg::config::Secret::new(app.database_url.clone())),
         ..socorg::config::Config::default()
     };
-    let refused = socorg::startup::migrate(&config)
+    let refused = socorg::startup::migrate(&config, chrono::Utc::now())
         .await
         .expect_err("refused");
     assert!(format!("{refused:#}").contains("refusing"), "{refused:#}");
