@@ -29,4 +29,5 @@ pub mod search_change;
 pub mod serious_violation_flag;
 pub mod session;
 pub mod tenant;
+pub mod tenant_invitation;
 pub mod user;

@@ -15,6 +15,7 @@ mod m20261129_000005_search_changes;
 mod m20261129_000006_registry_operations;
 mod m20261201_000007_evaluations;
 mod m20261203_000008_keyed_audit;
+mod m20261206_000009_tenant_invitations;
 mod postgres_app_role;
 
 pub use postgres_app_role::APP_ROLE;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_registry_operations::Migration),
             Box::new(m20261201_000007_evaluations::Migration),
             Box::new(m20261203_000008_keyed_audit::Migration),
+            Box::new(m20261206_000009_tenant_invitations::Migration),
         ]
     }
 }

@@ -41,6 +41,11 @@ pub enum AccountEmail {
         tenant: String,
         roles: Vec<String>,
     },
+    /// An existing account was invited into a tenant (roles offered, not yet held).
+    InvitedToTenant {
+        tenant: String,
+        roles: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +144,15 @@ pub async fn send_account_email(
                 tenant,
                 roles: roles.join(", "),
                 link: format!("{}/api/v1/me", state.config.public_url()),
+            };
+            (user.email, data.render()?)
+        }
+        AccountEmail::InvitedToTenant { tenant, roles } => {
+            let data = templates::invited_to_tenant::Data {
+                name,
+                tenant,
+                roles: roles.join(", "),
+                link: format!("{}/api/v1/me/invitations", state.config.public_url()),
             };
             (user.email, data.render()?)
         }

@@ -162,6 +162,14 @@ email_template!(
 );
 
 email_template!(
+    invited_to_tenant,
+    "email/invited_to_tenant/subject.txt",
+    "email/invited_to_tenant/body.txt",
+    "email/invited_to_tenant/body.html",
+    { name: String, tenant: String, roles: String, link: String }
+);
+
+email_template!(
     abnormal_listed,
     "email/abnormal_listed/subject.txt",
     "email/abnormal_listed/body.txt",

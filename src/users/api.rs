@@ -8,7 +8,11 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    dto::{AddGrantRequest, CreateTenantUserRequest, TenantRoleName, UserList, UserResponse},
+    dto::{
+        AddGrantRequest, CreateTenantUserRequest, TenantInvitationList, TenantInvitationResponse,
+        TenantRoleName, UserList, UserResponse,
+    },
+    invitations,
     service::{self, NewTenantUser, UserView},
 };
 use crate::http::contract::Rule;
@@ -28,10 +32,18 @@ enum UserTags {
 
 #[derive(ApiResponse)]
 enum CreateTenantUserResponse {
-    /// The person holds these roles in the tenant (a new account, or one that existed, which is
-    /// told by e-mail; the answer is the same).
+    /// The person holds these roles in the tenant: a new account; or an account that existed
+    /// elsewhere, which is invited (its owner accepts or declines) and is shown as given here
+    /// until then; the answer is the same.
     #[oai(status = 201)]
     Created(Json<UserResponse>),
+}
+
+#[derive(ApiResponse)]
+enum AcceptedResponse {
+    /// Accepted: the roles are held from the next request on.
+    #[oai(status = 204)]
+    Accepted,
 }
 
 #[derive(ApiResponse)]
@@ -273,5 +285,59 @@ impl UserApi {
         let principal = auth.principal(&self.state).await?;
         let view = service::set_user_disabled(&self.state, &principal, id.0, false).await?;
         Ok(Json(view.into()))
+    }
+
+    /// The caller's open invitations into tenants.
+    #[oai(
+        path = "/me/invitations",
+        method = "get",
+        operation_id = "list_my_invitations"
+    )]
+    async fn list_my_invitations(&self, auth: BearerAuth) -> ApiResult<Json<TenantInvitationList>> {
+        let principal = auth.principal(&self.state).await?;
+        let items = invitations::list_mine(&self.state, &principal)
+            .await?
+            .into_iter()
+            .map(|invitation| TenantInvitationResponse {
+                id: invitation.id,
+                tenant: invitation.tenant_slug,
+                tenant_name_zh: invitation.tenant_name_zh,
+                roles: invitation.roles,
+                invited_at: invitation.invited_at,
+            })
+            .collect();
+        Ok(Json(TenantInvitationList { items }))
+    }
+
+    /// Accept an invitation: its roles take effect in the tenant.
+    #[oai(
+        path = "/me/invitations/:id/accept",
+        method = "post",
+        operation_id = "accept_invitation"
+    )]
+    async fn accept_invitation(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<AcceptedResponse> {
+        let principal = auth.principal(&self.state).await?;
+        invitations::accept(&self.state, &principal, id.0).await?;
+        Ok(AcceptedResponse::Accepted)
+    }
+
+    /// Decline an invitation: nothing is granted.
+    #[oai(
+        path = "/me/invitations/:id",
+        method = "delete",
+        operation_id = "decline_invitation"
+    )]
+    async fn decline_invitation(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<RemovedResponse> {
+        let principal = auth.principal(&self.state).await?;
+        invitations::decline(&self.state, &principal, id.0).await?;
+        Ok(RemovedResponse::Removed)
     }
 }

@@ -99,3 +99,23 @@ pub struct UserList {
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// An invitation into a tenant, as the invited account sees it.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct TenantInvitationResponse {
+    pub id: Uuid,
+    /// The tenant's slug and name.
+    pub tenant: String,
+    pub tenant_name_zh: String,
+    /// The roles offered there.
+    pub roles: Vec<String>,
+    pub invited_at: DateTime<Utc>,
+}
+
+/// The caller's open invitations, oldest first.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct TenantInvitationList {
+    pub items: Vec<TenantInvitationResponse>,
+}

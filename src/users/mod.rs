@@ -1,8 +1,10 @@
 //! Users and their grants: accounts created by administrators, roles granted in a tenant,
-//! disabling accounts, and the first platform administrator created from the command line.
+//! existing accounts invited into a tenant (accepted or declined by their owners), disabling
+//! accounts, and the first platform administrator created from the command line.
 
 pub mod api;
 mod dto;
+pub mod invitations;
 mod repo;
 pub mod service;
 

@@ -1,7 +1,7 @@
 //! Queries on users and grants.
 
 use chrono::{DateTime, Utc};
-use entities::{grant, user};
+use entities::{grant, tenant_invitation, user};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -219,4 +219,88 @@ pub async fn delete_organisation_grants(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// The invitation of `user_id` into the tenant, if one is open.
+pub async fn invitation_of(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<tenant_invitation::Model>, DbErr> {
+    tenant_invitation::Entity::find()
+        .filter(tenant_invitation::Column::TenantId.eq(tenant_id))
+        .filter(tenant_invitation::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+pub async fn invitation_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<tenant_invitation::Model>, DbErr> {
+    tenant_invitation::Entity::find_by_id(id).one(db).await
+}
+
+/// Open invitations of one account, oldest first.
+pub async fn invitations_of_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<tenant_invitation::Model>, DbErr> {
+    tenant_invitation::Entity::find()
+        .filter(tenant_invitation::Column::UserId.eq(user_id))
+        .order_by_asc(tenant_invitation::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Open invitations into a tenant, by the address given, after `after_email`.
+pub async fn invitations_in_tenant(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    after_email: Option<String>,
+    limit: u64,
+) -> Result<Vec<tenant_invitation::Model>, DbErr> {
+    let mut query =
+        tenant_invitation::Entity::find().filter(tenant_invitation::Column::TenantId.eq(tenant_id));
+    if let Some(after) = after_email {
+        query = query.filter(tenant_invitation::Column::Email.gt(after));
+    }
+    query
+        .order_by_asc(tenant_invitation::Column::Email)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn insert_invitation(
+    db: &impl ConnectionTrait,
+    model: tenant_invitation::Model,
+) -> Result<(), DbErr> {
+    tenant_invitation::Entity::insert(tenant_invitation::ActiveModel::from(model))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces an invitation's roles.
+pub async fn set_invitation_roles(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    roles: &str,
+) -> Result<(), DbErr> {
+    tenant_invitation::Entity::update_many()
+        .col_expr(tenant_invitation::Column::Roles, Expr::value(roles))
+        .filter(tenant_invitation::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes an invitation; returns whether it was still open.
+pub async fn delete_invitation(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(tenant_invitation::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use entities::{grant, tenant, user};
+use entities::{grant, tenant, tenant_invitation, user};
 use poem::http::StatusCode;
 use tracing::{info, instrument};
 use uuid::Uuid;
@@ -141,13 +141,32 @@ pub async fn create_tenant_user(
         Some(password) => Some(state.passwords.hash(password).await?),
         None => None,
     };
-    let (given_name, password_given) = (new.name.clone(), password_hash.is_some());
+    let password_given = password_hash.is_some();
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     let existing = repo::find_by_email(&transaction, new.email.as_str()).await?;
     let (user, created) = match existing {
-        // An account that exists (perhaps in another tenant) is told of its new roles; its
-        // password is never set here, and the answer does not say it existed.
+        // An account that exists but holds no role here (perhaps it is in another tenant) is
+        // invited: its owner accepts or declines, its password is never set here, and until then
+        // the tenant sees only what it gave (the answer does not say the account existed).
+        Some(user)
+            if repo::grants_of_users(&transaction, vec![user.id], Some(tenant.id()))
+                .await?
+                .is_empty() =>
+        {
+            let offer = Offer {
+                email: &new.email,
+                name: &new.name,
+                roles: &new.roles,
+                password_given,
+            };
+            let invitation =
+                invite(&transaction, state, principal, &tenant, &user, offer, now).await?;
+            transaction.commit().await?;
+            info!(user_id = %user.id, "account invited into the tenant");
+            return Ok(invited_view(&tenant, invitation));
+        }
+        // One of the tenant's own users gains further roles, and is told so.
         Some(user) => {
             jobs::enqueue(
                 &transaction,
@@ -228,18 +247,116 @@ pub async fn create_tenant_user(
     }
     transaction.commit().await?;
     info!(user_id = %user.id, created, "user added to tenant");
-    if created {
-        return tenant_user_view(state, &tenant, user).await;
+    tenant_user_view(state, &tenant, user).await
+}
+
+/// What a tenant's administrator offers an existing account.
+struct Offer<'a> {
+    email: &'a Email,
+    name: &'a str,
+    roles: &'a [Role],
+    password_given: bool,
+}
+
+/// Opens (or widens) the invitation of an existing account into the tenant, and tells its owner.
+async fn invite(
+    transaction: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    principal: &Principal,
+    tenant: &TenantRef,
+    user: &user::Model,
+    offer: Offer<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<tenant_invitation::Model, UserError> {
+    let mut roles: Vec<String> = offer
+        .roles
+        .iter()
+        .map(|role| role.as_str().to_owned())
+        .collect();
+    let invitation = match repo::invitation_of(transaction, tenant.id(), user.id).await? {
+        Some(mut open) => {
+            let mut held = invitation_roles(&open);
+            for role in roles.drain(..) {
+                if !held.contains(&role) {
+                    held.push(role);
+                }
+            }
+            open.roles = serde_json::to_string(&held).map_err(anyhow::Error::from)?;
+            repo::set_invitation_roles(transaction, open.id, &open.roles).await?;
+            open
+        }
+        None => {
+            let invitation = tenant_invitation::Model {
+                id: Uuid::now_v7(),
+                tenant_id: tenant.id(),
+                user_id: user.id,
+                email: offer.email.to_string(),
+                name: offer.name.to_owned(),
+                roles: serde_json::to_string(&roles).map_err(anyhow::Error::from)?,
+                password_given: offer.password_given,
+                invited_by: Some(principal.user_id),
+                created_at: now,
+            };
+            repo::insert_invitation(transaction, invitation.clone()).await?;
+            invitation
+        }
+    };
+    jobs::enqueue(
+        transaction,
+        now,
+        &AccountEmailJob {
+            user_id: user.id,
+            email: AccountEmail::InvitedToTenant {
+                tenant: tenant.model.name_zh.clone(),
+                roles: invitation_roles(&invitation),
+            },
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        transaction,
+        &state.audit,
+        AuditEvent::new(now, "user", user.id, "invite")
+            .actor(principal.user_id)
+            .tenant(tenant.id())
+            .data(serde_json::json!({
+                "tenant": tenant.model.slug,
+                "roles": invitation_roles(&invitation),
+            })),
+    )
+    .await?;
+    Ok(invitation)
+}
+
+/// The roles an invitation offers.
+pub(super) fn invitation_roles(invitation: &tenant_invitation::Model) -> Vec<String> {
+    serde_json::from_str(&invitation.roles).unwrap_or_default()
+}
+
+/// An invited person as the tenant sees them: as it described them, like a new account that has
+/// not been verified yet, with the roles offered.
+fn invited_view(tenant: &TenantRef, invitation: tenant_invitation::Model) -> UserView {
+    UserView {
+        grants: invitation_roles(&invitation)
+            .into_iter()
+            .map(|role| GrantView {
+                role,
+                tenant: Some(tenant.model.slug.clone()),
+                organisation_id: None,
+            })
+            .collect(),
+        user: user::Model {
+            id: invitation.user_id,
+            email: invitation.email,
+            name: invitation.name,
+            password_hash: invitation.password_given.then(String::new),
+            email_verified_at: None,
+            disabled_at: None,
+            created_at: invitation.created_at,
+            updated_at: invitation.created_at,
+        },
     }
-    // As a new account would be shown: the name given, no password unless one was given, not
-    // verified, only the roles of this tenant.
-    let mut view = tenant_user_view(state, &tenant, user).await?;
-    view.user.name = given_name;
-    view.user.email_verified_at = None;
-    view.user.disabled_at = None;
-    view.user.created_at = now;
-    view.user.password_hash = password_given.then(String::new);
-    Ok(view)
 }
 
 async fn tenant_user_view(
@@ -260,8 +377,17 @@ pub async fn list_tenant_users(
     limit: u64,
 ) -> Result<Vec<UserView>, UserError> {
     let tenant = tenant_for_read(state, principal, slug).await?;
-    let users = repo::users_in_tenant(&state.db, tenant.id(), after_email, limit).await?;
-    views_with_grants(state, users, Some(tenant.id())).await
+    let users = repo::users_in_tenant(&state.db, tenant.id(), after_email.clone(), limit).await?;
+    let invited = repo::invitations_in_tenant(&state.db, tenant.id(), after_email, limit).await?;
+    let mut views = views_with_grants(state, users, Some(tenant.id())).await?;
+    views.extend(
+        invited
+            .into_iter()
+            .map(|invitation| invited_view(&tenant, invitation)),
+    );
+    views.sort_by(|a, b| a.user.email.cmp(&b.user.email));
+    views.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(views)
 }
 
 pub async fn get_tenant_user(
@@ -275,10 +401,13 @@ pub async fn get_tenant_user(
         .await?
         .ok_or(UserError::NotFound)?;
     let view = tenant_user_view(state, &tenant, user).await?;
-    if view.grants.is_empty() {
-        return Err(UserError::NotFound);
+    if !view.grants.is_empty() {
+        return Ok(view);
     }
-    Ok(view)
+    repo::invitation_of(&state.db, tenant.id(), user_id)
+        .await?
+        .map(|invitation| invited_view(&tenant, invitation))
+        .ok_or(UserError::NotFound)
 }
 
 /// Grants a tenant role to a user who already holds one there.
@@ -294,6 +423,17 @@ pub async fn add_tenant_grant(
     let user = get_tenant_user(state, principal, slug, user_id).await?.user;
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    // An invited person is offered the role too, as a new account would be given it.
+    if let Some(mut invitation) = repo::invitation_of(&transaction, tenant.id(), user.id).await? {
+        let mut roles = invitation_roles(&invitation);
+        if !roles.iter().any(|held| held == role.as_str()) {
+            roles.push(role.as_str().to_owned());
+            invitation.roles = serde_json::to_string(&roles).map_err(anyhow::Error::from)?;
+            repo::set_invitation_roles(&transaction, invitation.id, &invitation.roles).await?;
+        }
+        transaction.commit().await?;
+        return Ok(invited_view(&tenant, invitation));
+    }
     if repo::insert_grant(&transaction, user.id, role, Some(tenant.id()), now).await? {
         audit::record(
             &transaction,
@@ -321,6 +461,23 @@ pub async fn remove_tenant_grant(
     let tenant = tenant_for_manage(state, principal, slug).await?;
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
+    // A role only offered is withdrawn from the invitation (the whole invitation with its last).
+    if let Some(invitation) = repo::invitation_of(&transaction, tenant.id(), user_id).await? {
+        let mut roles = invitation_roles(&invitation);
+        let before = roles.len();
+        roles.retain(|held| held != role.as_str());
+        if roles.len() == before {
+            return Err(UserError::NotFound);
+        }
+        if roles.is_empty() {
+            repo::delete_invitation(&transaction, invitation.id).await?;
+        } else {
+            let roles = serde_json::to_string(&roles).map_err(anyhow::Error::from)?;
+            repo::set_invitation_roles(&transaction, invitation.id, &roles).await?;
+        }
+        transaction.commit().await?;
+        return Ok(());
+    }
     if !repo::delete_tenant_grant(&transaction, user_id, role, tenant.id()).await? {
         return Err(UserError::NotFound);
     }

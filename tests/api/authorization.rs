@@ -304,13 +304,17 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
             body["grants"]
         ])
     };
-    for password in [None, Some("another fine password")] {
+    let mut invited = Vec::new();
+    for (password, existing_email) in [
+        (None, "futian@example.org"),
+        (Some("another fine password"), "assessor@example.org"),
+    ] {
         let fresh = add(
             &format!("fresh{}@example.org", password.is_some()),
             password,
         )
         .await;
-        let existing = add("futian@example.org", password).await;
+        let existing = add(existing_email, password).await;
         assert_eq!(fresh.status, StatusCode::CREATED, "{}", fresh.text);
         assert_eq!(existing.status, fresh.status, "{}", existing.text);
         assert_eq!(comparable(&existing.body), comparable(&fresh.body));
@@ -318,7 +322,139 @@ async fn cross_tenant_requests_change_nothing(backend: Backend) {
             existing.body["grants"],
             json!([{ "role": "assessor", "tenant": "guangzhou" }])
         );
+        // Read back later, alone or in the list, the invited account still looks like the new
+        // one: the name given here, not verified, not the account's own details.
+        let admin = world.guangzhou_admin.as_str();
+        let read = |id: &serde_json::Value| {
+            let path = format!("/api/v1/tenants/guangzhou/users/{}", id.as_str().unwrap());
+            async move { app.get(&path, Some(admin)).await }
+        };
+        let (fresh_read, existing_read) = (
+            read(&fresh.body["id"]).await,
+            read(&existing.body["id"]).await,
+        );
+        assert_eq!(
+            existing_read.status,
+            StatusCode::OK,
+            "{}",
+            existing_read.text
+        );
+        assert_eq!(
+            comparable(&existing_read.body),
+            comparable(&fresh_read.body)
+        );
+        let listed = app
+            .get(
+                "/api/v1/tenants/guangzhou/users?limit=200",
+                Some(&world.guangzhou_admin),
+            )
+            .await;
+        let entry = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|user| user["email"] == existing_email)
+            .expect("the invited person is listed")
+            .clone();
+        assert_eq!(comparable(&entry), comparable(&fresh_read.body));
+        invited.push(existing.body["id"].as_str().unwrap().to_owned());
     }
+
+    // The owners see the invitations; the roles wait for their answer.
+    let futian_invitations = app
+        .get("/api/v1/me/invitations", Some(&world.futian_admin))
+        .await;
+    assert_eq!(
+        futian_invitations.status,
+        StatusCode::OK,
+        "{}",
+        futian_invitations.text
+    );
+    let items = futian_invitations.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", futian_invitations.text);
+    assert_eq!(items[0]["tenant"], "guangzhou");
+    assert_eq!(items[0]["roles"], json!(["assessor"]));
+    let invitation = items[0]["id"].as_str().unwrap().to_owned();
+    let grants = |token: &str| {
+        let token = token.to_owned();
+        async move { app.get("/api/v1/me", Some(&token)).await.body["grants"].clone() }
+    };
+    let roles_in_guangzhou = |grants: &serde_json::Value| {
+        grants
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|grant| grant["tenant"] == "guangzhou")
+            .count()
+    };
+    assert_eq!(roles_in_guangzhou(&grants(&world.futian_admin).await), 0);
+    // Nobody else can answer it.
+    for stranger in [&world.futian_assessor, &world.guangzhou_admin] {
+        app.post(
+            &format!("/api/v1/me/invitations/{invitation}/accept"),
+            Some(stranger),
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.delete(
+            &format!("/api/v1/me/invitations/{invitation}"),
+            Some(stranger),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    }
+    let accepted = app
+        .post(
+            &format!("/api/v1/me/invitations/{invitation}/accept"),
+            Some(&world.futian_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::NO_CONTENT, "{}", accepted.text);
+    assert_eq!(roles_in_guangzhou(&grants(&world.futian_admin).await), 1);
+    app.post(
+        &format!("/api/v1/me/invitations/{invitation}/accept"),
+        Some(&world.futian_admin),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    // Once accepted, the tenant sees the account as it is.
+    let member = app
+        .get(
+            &format!("/api/v1/tenants/guangzhou/users/{}", invited[0]),
+            Some(&world.guangzhou_admin),
+        )
+        .await;
+    assert_ne!(member.body["name"], "新人", "{}", member.text);
+    assert_eq!(
+        member.body["grants"],
+        json!([{ "role": "assessor", "tenant": "guangzhou" }])
+    );
+
+    // Declined, nothing is granted and the tenant no longer lists the person.
+    let assessor_invitations = app
+        .get("/api/v1/me/invitations", Some(&world.futian_assessor))
+        .await;
+    let declined = assessor_invitations.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = app
+        .delete(
+            &format!("/api/v1/me/invitations/{declined}"),
+            Some(&world.futian_assessor),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text);
+    assert_eq!(roles_in_guangzhou(&grants(&world.futian_assessor).await), 0);
+    app.get(
+        &format!("/api/v1/tenants/guangzhou/users/{}", invited[1]),
+        Some(&world.guangzhou_admin),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
     app.login("futian@example.org", crate::helpers::PASSWORD)
         .await;
     app.post(

@@ -542,6 +542,22 @@ async fn world(backend: Backend) -> World {
         )
         .await;
     put(&mut objects, "tenant_user", tenant_user);
+    // An existing account (ours' member) invited into futian: an invitation only its owner sees.
+    let invited = app
+        .post(
+            "/api/v1/tenants/futian/users",
+            Some(&registrar),
+            json!({ "email": "ours.member@example.org", "name": "受邀人", "roles": ["assessor"] }),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
+    let invitee = app.login("ours.member@example.org", PASSWORD).await;
+    let invitations = app.get("/api/v1/me/invitations", Some(&invitee)).await;
+    put(
+        &mut objects,
+        "invitation",
+        items(&invitations)[0]["id"].as_str().unwrap().to_owned(),
+    );
     let members = app
         .get(
             &format!("/api/v1/organisations/{ours}/members"),
@@ -680,6 +696,7 @@ const PRIVATE_OBJECTS: &[&str] = &[
     "material",
     "incubation_group",
     "tenant_user",
+    "invitation",
     "member",
     "job",
     "assignment",
