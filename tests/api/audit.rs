@@ -505,6 +505,7 @@ async fn events_not_written_by_the_server_are_never_sealed(backend: Backend) {
 }
 
 async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
+    use migrations::MigrationName;
     use migrations::MigratorTrait;
     let mut app = audited_app(backend).await;
     let sealed = app.verify_audit().await.sealed;
@@ -512,7 +513,19 @@ async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
     // Back to the schema before the keyed chain, with the chain as that version wrote it.
     let owner = app.owner_connection().await;
     let events = sealed_events(&owner).await;
-    migrations::Migrator::down(&owner, Some(1)).await.unwrap();
+    // Undo the keyed chain's migration and every one after it.
+    let names: Vec<String> = migrations::Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    let keyed = names
+        .iter()
+        .position(|name| name == "m20261203_000008_keyed_audit")
+        .expect("the keyed chain's migration");
+    let steps = u32::try_from(names.len() - keyed).unwrap();
+    migrations::Migrator::down(&owner, Some(steps))
+        .await
+        .unwrap();
     let mut prev = "0".repeat(64);
     for event in &events {
         let hash = audit::unkeyed_link(event, event.seq.unwrap(), &prev);
