@@ -4,7 +4,7 @@
 // `MigrationTrait` is declared through async-trait with elided lifetimes that cannot be spelled out.
 #![allow(elided_lifetimes_in_paths)]
 
-pub use sea_orm_migration::{MigrationName, MigrationTrait, MigratorTrait, async_trait};
+pub use sea_orm_migration::{MigrationTrait, MigratorTrait, async_trait};
 
 mod columns;
 mod m20261129_000001_platform_core;

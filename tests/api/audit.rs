@@ -505,7 +505,6 @@ async fn events_not_written_by_the_server_are_never_sealed(backend: Backend) {
 }
 
 async fn an_unkeyed_chain_is_keyed_on_upgrade(backend: Backend) {
-    use migrations::MigrationName;
     use migrations::MigratorTrait;
     let mut app = audited_app(backend).await;
     let sealed = app.verify_audit().await.sealed;
