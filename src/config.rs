@@ -94,7 +94,7 @@ pub struct Config {
     pub crash_after_index_commit: bool,
     /// `SOCORG_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated); rate limits count that client.
-    pub trusted_proxies: crate::ratelimit::TrustedProxies,
+    pub trusted_proxies: crate::clients::TrustedProxies,
     /// `SOCORG_MASTER_KEY`: the installation's secret (at least 32 characters; every node the
     /// same); keys for the audit chain and sealed bids are derived from it. Unset: generated once
     /// into `<data dir>/master.key`.
@@ -130,7 +130,7 @@ impl Default for Config {
             job_max_attempts: 8,
             worker_in_serve: true,
             crash_after_index_commit: false,
-            trusted_proxies: crate::ratelimit::TrustedProxies::default(),
+            trusted_proxies: crate::clients::TrustedProxies::default(),
             master_key: None,
             metrics_token: None,
             password_cost: PasswordCost::Production,

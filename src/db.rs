@@ -131,3 +131,17 @@ pub fn raw_statement(
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
+
+/// Locks the row `id` of `table` until the transaction ends (PostgreSQL; SQLite's write
+/// transactions already exclude each other). `table` is one of the service's own names.
+pub async fn lock_row(db: &impl ConnectionTrait, table: &str, id: uuid::Uuid) -> Result<(), DbErr> {
+    if is_postgres(db) {
+        db.execute_raw(raw_statement(
+            db.get_database_backend(),
+            &format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"),
+            [id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

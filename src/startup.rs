@@ -15,10 +15,10 @@ use crate::{
     db,
     documents::DocumentStore,
     http::{self, metrics::Metrics},
-    jobs::Worker,
     mail::Mailer,
     search::{SearchService, tailer::Tailer},
     state::AppState,
+    worker::Worker,
 };
 
 /// How often committed audit events are chained.
@@ -94,7 +94,7 @@ impl App {
         let acceptor = TcpAcceptor::from_std(self.listener)?;
         let served = Server::new_with_acceptor(http::wire::EdgeAcceptor(acceptor))
             .run_with_graceful_shutdown(
-                http::endpoint(self.state.clone()),
+                crate::routes::endpoint(self.state.clone()),
                 shutdown,
                 Some(SHUTDOWN_GRACE),
             )

@@ -9,7 +9,6 @@ use crate::{
     jobs::Job,
     mail::{OutgoingEmail, message_id_for_job, templates},
     state::AppState,
-    users,
 };
 
 /// Which account e-mail to send.
@@ -69,7 +68,10 @@ pub async fn send_account_email(
     job_id: Uuid,
     job: AccountEmailJob,
 ) -> anyhow::Result<()> {
-    let Some(user) = users::service::find_user(state, job.user_id).await? else {
+    let Some(user) = <entities::user::Entity as sea_orm::EntityTrait>::find_by_id(job.user_id)
+        .one(&state.db)
+        .await?
+    else {
         tracing::info!(user_id = %job.user_id, "account e-mail for a deleted user dropped");
         return Ok(());
     };

@@ -6,6 +6,7 @@
 pub mod api;
 mod dto;
 mod email_job;
+pub mod jobs;
 pub mod pages;
 mod service;
 mod tokens;

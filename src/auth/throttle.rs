@@ -97,7 +97,7 @@ pub struct ThrottleKeys {
 impl ThrottleKeys {
     pub fn new(pseudonyms: &Pseudonyms, email: &str, client: Option<IpAddr>) -> Self {
         // An IPv6 client counts by its /64, as the other rate limits do.
-        let address = crate::ratelimit::client_key(client);
+        let address = crate::clients::client_key(client);
         let account = pseudonyms.of(email);
         Self {
             pair: format!("pair:{account}:{address}"),

@@ -9,7 +9,10 @@ use entities::{
 use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
-use super::{announce, at, vocabulary::Dice};
+use super::{
+    publishing::{announce, at},
+    vocabulary::Dice,
+};
 use crate::{
     disclosures::Category,
     registry::{

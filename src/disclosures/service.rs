@@ -146,10 +146,7 @@ pub fn publisher_code(tenant: &TenantRef) -> String {
 
 /// Today in the tenant's time zone.
 pub fn local_date(tenant: &TenantRef, at: DateTime<Utc>) -> NaiveDate {
-    tenant.model.time_zone.parse::<chrono_tz::Tz>().map_or_else(
-        |_| at.date_naive(),
-        |zone| at.with_timezone(&zone).date_naive(),
-    )
+    crate::calendar::local_date(&tenant.model.time_zone, at)
 }
 
 /// Publishes a disclosure inside the caller's transaction, numbering it in the publisher's

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod jobs;
 mod repo;
 pub mod service;
 pub mod sniff;

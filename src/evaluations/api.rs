@@ -1384,7 +1384,7 @@ impl EvaluationApi {
         id: Path<Uuid>,
         body: JsonBody<ObjectionRequest>,
     ) -> ApiResult<EvaluationCreated<ObjectionReceipt>> {
-        let client = crate::ratelimit::client_of(&self.state, request);
+        let client = crate::clients::client_of(&self.state.config.trusted_proxies, request);
         let request = body.0;
         let objection = publicity::object(
             &self.state,

@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::search::index as search;
 use crate::{
     audit::{self, AuditEvent},
     authz::{Principal, TenantAccess},
@@ -18,7 +19,6 @@ use crate::{
     disclosures::{self, Category, NewDisclosure, service::local_date},
     error::ApiError,
     jobs::{self, Job},
-    search,
     state::AppState,
     tenants,
     types::required_text,
@@ -114,7 +114,10 @@ pub async fn run_expiry(state: &AppState, job: GradeExpiryJob) -> anyhow::Result
         let today = local_date(&tenant, now);
         if let Some(grade) = current(&state.db, organisation.id, today).await? {
             let last_day = grade.valid_until;
-            let ends = super::publicity::start_of(&tenant, last_day.succ_opt().unwrap_or(last_day));
+            let ends = crate::calendar::start_of_day(
+                &tenant.model.time_zone,
+                last_day.succ_opt().unwrap_or(last_day),
+            );
             holds_until = (ends > now).then_some(ends);
         }
     }
@@ -184,7 +187,7 @@ pub async fn supersede_current(
     organisation_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    super::lock(db, "organisations", organisation_id).await?;
+    crate::db::lock_row(db, "organisations", organisation_id).await?;
     let result = organisation_grade::Entity::update_many()
         .col_expr(
             organisation_grade::Column::Status,

@@ -11,6 +11,7 @@ pub mod applications;
 pub mod campaigns;
 pub mod email;
 pub mod grades;
+pub mod jobs;
 pub mod panel;
 pub mod publicity;
 pub mod rubric;
@@ -37,30 +38,16 @@ pub const PUBLICITY: &str = "publicity";
 /// The result is final (a grade is awarded when the total reaches a band).
 pub const FINAL: &str = "final";
 
-/// Locks a row until the transaction ends (PostgreSQL; SQLite's write transactions already
-/// exclude each other).
-async fn lock(db: &impl ConnectionTrait, table: &str, id: Uuid) -> Result<(), DbErr> {
-    if crate::db::is_postgres(db) {
-        db.execute_raw(crate::db::raw_statement(
-            db.get_database_backend(),
-            &format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"),
-            [id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 pub(crate) async fn lock_rubric(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    lock(db, "rubrics", id).await
+    crate::db::lock_row(db, "rubrics", id).await
 }
 
 pub(crate) async fn lock_application(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    lock(db, "evaluation_applications", id).await
+    crate::db::lock_row(db, "evaluation_applications", id).await
 }
 
 pub(crate) async fn lock_assignment(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    lock(db, "evaluation_assignments", id).await
+    crate::db::lock_row(db, "evaluation_assignments", id).await
 }
 
 /// An application with what it belongs to.

@@ -50,19 +50,7 @@ fn grade_text(grade: Option<&str>) -> String {
 /// The first instant of `day` in the tenant's zone: midnight, or, where the clocks skip
 /// midnight (some zones spring forward at 00:00), the moment they resume.
 pub(crate) fn start_of(tenant: &TenantRef, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let Ok(zone) = tenant.model.time_zone.parse::<chrono_tz::Tz>() else {
-        return midnight.and_utc();
-    };
-    // By quarter hours, up to three: no zone skips more.
-    (0..=12)
-        .filter_map(|quarter| {
-            (midnight + Duration::minutes(15 * quarter))
-                .and_local_timezone(zone)
-                .earliest()
-        })
-        .next()
-        .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
+    crate::calendar::start_of_day(&tenant.model.time_zone, day)
 }
 
 fn publicity_notice(

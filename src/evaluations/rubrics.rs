@@ -220,7 +220,7 @@ pub async fn replace(
     let content = checked(content)?;
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
-    crate::evaluations::lock_rubric(&transaction, id).await?;
+    crate::db::lock_row(&transaction, "rubrics", id).await?;
     if in_use(&transaction, id).await? {
         return Err(ApiError::conflict(
             "rubric_in_use",

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod complaints;
 pub mod email;
 pub mod incubation;
+pub mod jobs;
 pub mod model;
 pub mod organisations;
 pub mod registrations;

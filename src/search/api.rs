@@ -171,7 +171,7 @@ impl SearchApi {
 /// Counts an anonymous search against its address's allowance (the API and the portal's search
 /// page share it); `429` with `Retry-After` beyond it.
 pub fn check_anonymous_limit(state: &AppState, request: &poem::Request) -> ApiResult<()> {
-    let address = crate::ratelimit::client_of(state, request);
+    let address = crate::clients::client_of(&state.config.trusted_proxies, request);
     match state.read_limits.hit(
         &format!("search:{address}"),
         ANONYMOUS_PER_MINUTE,

@@ -10,10 +10,10 @@ use uuid::Uuid;
 use super::{
     dto::{
         AddGrantRequest, CreateTenantUserRequest, TenantInvitationList, TenantInvitationResponse,
-        TenantRoleName, UserList, UserResponse,
+        TenantRoleName, UserList, UserResponse, UserView,
     },
     invitations,
-    service::{self, NewTenantUser, UserView},
+    service::{self, NewTenantUser},
 };
 use crate::http::contract::Rule;
 use crate::{

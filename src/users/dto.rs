@@ -64,6 +64,12 @@ pub struct AddGrantRequest {
     pub role: TenantRoleName,
 }
 
+/// A user with the grants the caller may see.
+pub struct UserView {
+    pub user: entities::user::Model,
+    pub grants: Vec<GrantView>,
+}
+
 /// A role held, with its scope.
 #[derive(Clone, Debug, PartialEq, Eq, Object)]
 #[oai(skip_serializing_if_is_none)]

@@ -1,17 +1,24 @@
 //! An account's own invitations into tenants: listed, accepted (the roles take effect) or
 //! declined (nothing changes, and the tenant no longer lists the person).
 
-use entities::tenant_invitation;
+use entities::{tenant_invitation, user};
 use tracing::{info, instrument};
 use uuid::Uuid;
 
-use super::{UserError, repo, service::invitation_roles};
+use super::{
+    dto::{GrantView, UserView},
+    error::UserError,
+    repo,
+};
 use crate::{
+    accounts::{AccountEmail, AccountEmailJob},
     audit::{self, AuditEvent},
     authz::{Principal, Role},
     db::{self, Scope},
+    jobs,
     state::AppState,
-    tenants,
+    tenants::{self, TenantRef},
+    types::Email,
 };
 
 /// An open invitation as its invitee sees it.
@@ -118,4 +125,113 @@ pub async fn decline(state: &AppState, principal: &Principal, id: Uuid) -> Resul
     .await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// What a tenant's administrator offers an existing account.
+pub(super) struct Offer<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub roles: &'a [Role],
+    pub password_given: bool,
+}
+
+/// Opens (or widens) the invitation of an existing account into the tenant, and tells its owner.
+pub(super) async fn invite(
+    transaction: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    principal: &Principal,
+    tenant: &TenantRef,
+    user: &user::Model,
+    offer: Offer<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<tenant_invitation::Model, UserError> {
+    let mut roles: Vec<String> = offer
+        .roles
+        .iter()
+        .map(|role| role.as_str().to_owned())
+        .collect();
+    let invitation = match repo::invitation_of(transaction, tenant.id(), user.id).await? {
+        Some(mut open) => {
+            let mut held = invitation_roles(&open);
+            for role in roles.drain(..) {
+                if !held.contains(&role) {
+                    held.push(role);
+                }
+            }
+            open.roles = serde_json::to_string(&held).map_err(anyhow::Error::from)?;
+            repo::set_invitation_roles(transaction, open.id, &open.roles).await?;
+            open
+        }
+        None => {
+            let invitation = tenant_invitation::Model {
+                id: Uuid::now_v7(),
+                tenant_id: tenant.id(),
+                user_id: user.id,
+                email: offer.email.to_string(),
+                name: offer.name.to_owned(),
+                roles: serde_json::to_string(&roles).map_err(anyhow::Error::from)?,
+                password_given: offer.password_given,
+                invited_by: Some(principal.user_id),
+                created_at: now,
+            };
+            repo::insert_invitation(transaction, invitation.clone()).await?;
+            invitation
+        }
+    };
+    jobs::enqueue(
+        transaction,
+        now,
+        &AccountEmailJob {
+            user_id: user.id,
+            email: AccountEmail::InvitedToTenant {
+                tenant: tenant.model.name_zh.clone(),
+                roles: invitation_roles(&invitation),
+            },
+        },
+        state.config.job_max_attempts,
+    )
+    .await?;
+    audit::record(
+        transaction,
+        &state.audit,
+        AuditEvent::new(now, "user", user.id, "invite")
+            .actor(principal.user_id)
+            .tenant(tenant.id())
+            .data(serde_json::json!({
+                "tenant": tenant.model.slug,
+                "roles": invitation_roles(&invitation),
+            })),
+    )
+    .await?;
+    Ok(invitation)
+}
+
+/// The roles an invitation offers.
+pub(super) fn invitation_roles(invitation: &tenant_invitation::Model) -> Vec<String> {
+    serde_json::from_str(&invitation.roles).unwrap_or_default()
+}
+
+/// An invited person as the tenant sees them: as it described them, like a new account that has
+/// not been verified yet, with the roles offered.
+pub(super) fn invited_view(tenant: &TenantRef, invitation: tenant_invitation::Model) -> UserView {
+    UserView {
+        grants: invitation_roles(&invitation)
+            .into_iter()
+            .map(|role| GrantView {
+                role,
+                tenant: Some(tenant.model.slug.clone()),
+                organisation_id: None,
+            })
+            .collect(),
+        user: user::Model {
+            id: invitation.user_id,
+            email: invitation.email,
+            name: invitation.name,
+            password_hash: invitation.password_given.then(String::new),
+            email_verified_at: None,
+            disabled_at: None,
+            created_at: invitation.created_at,
+            updated_at: invitation.created_at,
+        },
+    }
 }

@@ -4,9 +4,10 @@
 
 pub mod api;
 mod dto;
+mod error;
 pub mod invitations;
 mod repo;
 pub mod service;
 
 pub use dto::GrantView;
-pub use service::UserError;
+pub use error::UserError;

@@ -2,89 +2,28 @@
 
 use std::collections::HashMap;
 
-use entities::{grant, tenant, tenant_invitation, user};
-use poem::http::StatusCode;
+use entities::{grant, tenant, user};
 use tracing::{info, instrument};
 use uuid::Uuid;
 
-use super::{dto::GrantView, repo};
+pub use super::error::UserError;
+use super::{
+    dto::{GrantView, UserView},
+    invitations::{Offer, invitation_roles, invite, invited_view},
+    repo,
+};
 use crate::{
     accounts::{AccountEmail, AccountEmailJob},
     audit::{self, AuditEvent},
-    auth::{
-        password::{NewPassword, PasswordRejection},
-        service::revoke_all_sessions,
-    },
+    auth::{password::NewPassword, service::revoke_all_sessions},
     authz::{Grant, Principal, Role},
     db::{self, Scope, is_unique_violation},
     error::ApiError,
     jobs,
     state::AppState,
-    tenants::{self, TenantError, TenantRef},
+    tenants::{self, TenantRef},
     types::Email,
 };
-
-#[derive(Debug, thiserror::Error)]
-pub enum UserError {
-    /// 404: no such user (or none the caller may know of).
-    #[error("no such user")]
-    NotFound,
-    /// 409 on `email`.
-    #[error("an account with this e-mail address already exists")]
-    EmailTaken,
-    /// 422 on `password`.
-    #[error(transparent)]
-    Password(#[from] PasswordRejection),
-    /// 422 on `roles`.
-    #[error("at least one role is required")]
-    NoRoles,
-    /// 403: the caller may not change their own account this way.
-    #[error("you cannot disable your own account")]
-    SelfDisable,
-    /// Access and tenant errors.
-    #[error(transparent)]
-    Tenant(#[from] TenantError),
-    /// 500.
-    #[error(transparent)]
-    Database(#[from] sea_orm::DbErr),
-    /// 500.
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<ApiError> for UserError {
-    fn from(error: ApiError) -> Self {
-        UserError::Tenant(TenantError::from(error))
-    }
-}
-
-impl From<UserError> for ApiError {
-    #[track_caller]
-    fn from(error: UserError) -> Self {
-        match error {
-            UserError::NotFound => ApiError::not_found(),
-            UserError::EmailTaken => ApiError::conflict(
-                "email_taken",
-                Some("email"),
-                "an account with this e-mail address already exists",
-            ),
-            UserError::Password(rejection) => {
-                ApiError::field("password", rejection.code(), rejection.to_string())
-            }
-            UserError::NoRoles => {
-                ApiError::field("roles", "required", "at least one role is required")
-            }
-            UserError::SelfDisable => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "self_disable",
-                "you cannot disable your own account",
-            ),
-            UserError::Tenant(error) => error.into(),
-            UserError::Database(cause) => ApiError::internal(cause),
-            UserError::Internal(cause) => ApiError::internal(cause),
-        }
-    }
-}
 
 /// A validated person to add to a tenant.
 pub struct NewTenantUser {
@@ -92,12 +31,6 @@ pub struct NewTenantUser {
     pub name: String,
     pub roles: Vec<Role>,
     pub password: Option<NewPassword>,
-}
-
-/// A user with the grants the caller may see.
-pub struct UserView {
-    pub user: user::Model,
-    pub grants: Vec<GrantView>,
 }
 
 async fn tenant_for_read(
@@ -248,115 +181,6 @@ pub async fn create_tenant_user(
     transaction.commit().await?;
     info!(user_id = %user.id, created, "user added to tenant");
     tenant_user_view(state, &tenant, user).await
-}
-
-/// What a tenant's administrator offers an existing account.
-struct Offer<'a> {
-    email: &'a Email,
-    name: &'a str,
-    roles: &'a [Role],
-    password_given: bool,
-}
-
-/// Opens (or widens) the invitation of an existing account into the tenant, and tells its owner.
-async fn invite(
-    transaction: &sea_orm::DatabaseTransaction,
-    state: &AppState,
-    principal: &Principal,
-    tenant: &TenantRef,
-    user: &user::Model,
-    offer: Offer<'_>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<tenant_invitation::Model, UserError> {
-    let mut roles: Vec<String> = offer
-        .roles
-        .iter()
-        .map(|role| role.as_str().to_owned())
-        .collect();
-    let invitation = match repo::invitation_of(transaction, tenant.id(), user.id).await? {
-        Some(mut open) => {
-            let mut held = invitation_roles(&open);
-            for role in roles.drain(..) {
-                if !held.contains(&role) {
-                    held.push(role);
-                }
-            }
-            open.roles = serde_json::to_string(&held).map_err(anyhow::Error::from)?;
-            repo::set_invitation_roles(transaction, open.id, &open.roles).await?;
-            open
-        }
-        None => {
-            let invitation = tenant_invitation::Model {
-                id: Uuid::now_v7(),
-                tenant_id: tenant.id(),
-                user_id: user.id,
-                email: offer.email.to_string(),
-                name: offer.name.to_owned(),
-                roles: serde_json::to_string(&roles).map_err(anyhow::Error::from)?,
-                password_given: offer.password_given,
-                invited_by: Some(principal.user_id),
-                created_at: now,
-            };
-            repo::insert_invitation(transaction, invitation.clone()).await?;
-            invitation
-        }
-    };
-    jobs::enqueue(
-        transaction,
-        now,
-        &AccountEmailJob {
-            user_id: user.id,
-            email: AccountEmail::InvitedToTenant {
-                tenant: tenant.model.name_zh.clone(),
-                roles: invitation_roles(&invitation),
-            },
-        },
-        state.config.job_max_attempts,
-    )
-    .await?;
-    audit::record(
-        transaction,
-        &state.audit,
-        AuditEvent::new(now, "user", user.id, "invite")
-            .actor(principal.user_id)
-            .tenant(tenant.id())
-            .data(serde_json::json!({
-                "tenant": tenant.model.slug,
-                "roles": invitation_roles(&invitation),
-            })),
-    )
-    .await?;
-    Ok(invitation)
-}
-
-/// The roles an invitation offers.
-pub(super) fn invitation_roles(invitation: &tenant_invitation::Model) -> Vec<String> {
-    serde_json::from_str(&invitation.roles).unwrap_or_default()
-}
-
-/// An invited person as the tenant sees them: as it described them, like a new account that has
-/// not been verified yet, with the roles offered.
-fn invited_view(tenant: &TenantRef, invitation: tenant_invitation::Model) -> UserView {
-    UserView {
-        grants: invitation_roles(&invitation)
-            .into_iter()
-            .map(|role| GrantView {
-                role,
-                tenant: Some(tenant.model.slug.clone()),
-                organisation_id: None,
-            })
-            .collect(),
-        user: user::Model {
-            id: invitation.user_id,
-            email: invitation.email,
-            name: invitation.name,
-            password_hash: invitation.password_given.then(String::new),
-            email_verified_at: None,
-            disabled_at: None,
-            created_at: invitation.created_at,
-            updated_at: invitation.created_at,
-        },
-    }
 }
 
 async fn tenant_user_view(

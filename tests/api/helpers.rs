@@ -245,8 +245,8 @@ impl TestApp {
     }
 
     /// Runs every job that is due by the test clock, like the worker would.
-    pub async fn run_jobs(&self) -> socorg::jobs::worker::WorkerPass {
-        socorg::jobs::Worker::new(self.state.clone())
+    pub async fn run_jobs(&self) -> socorg::worker::WorkerPass {
+        socorg::worker::Worker::new(self.state.clone())
             .run_due()
             .await
             .expect("job worker pass")

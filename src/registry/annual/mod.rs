@@ -3,9 +3,10 @@
 //! serious-violation list after two years on the abnormal list.
 
 pub mod api;
+mod deadline;
 pub mod sweep;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use entities::{annual_report, organisation, registry_setting, serious_violation_flag};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
@@ -31,32 +32,7 @@ use crate::{
     tenants,
 };
 
-/// Why the sweep listed an organisation, as its history records it.
-pub const CAUSE_ANNUAL_REPORT: &str = "annual_report_missing";
-
-/// Parses a deadline `MM-DD` (any day a year always has).
-pub fn parse_deadline(value: &str) -> Option<(u32, u32)> {
-    let (month, day) = value.trim().split_once('-')?;
-    if month.len() != 2 || day.len() != 2 {
-        return None;
-    }
-    let (month, day) = (month.parse().ok()?, day.parse().ok()?);
-    // 2001 is not a leap year: 02-29 is refused.
-    NaiveDate::from_ymd_opt(2001, month, day).map(|_| (month, day))
-}
-
-/// The last day to file the report for `year`.
-pub fn deadline_for(year: i32, (month, day): (u32, u32)) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year + 1, month, day)
-}
-
-/// The latest report year whose deadline has passed by `today`.
-pub fn overdue_year(today: NaiveDate, deadline: (u32, u32)) -> i32 {
-    match deadline_for(today.year() - 1, deadline) {
-        Some(last_day) if today > last_day => today.year() - 1,
-        _ => today.year() - 2,
-    }
-}
+pub use deadline::{CAUSE_ANNUAL_REPORT, deadline_for, overdue_year, parse_deadline};
 
 pub async fn settings(
     db: &impl ConnectionTrait,
@@ -500,6 +476,8 @@ pub async fn decide_flag(
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     fn day(year: i32, month: u32, day: u32) -> NaiveDate {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use super::{CAUSE_ANNUAL_REPORT, overdue_year, parse_deadline};
+use super::deadline::{CAUSE_ANNUAL_REPORT, overdue_year, parse_deadline};
 use crate::{
     audit::{self, AuditEvent},
     db::{self, Scope},

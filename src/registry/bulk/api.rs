@@ -242,7 +242,7 @@ impl BulkApi {
     ) -> ApiResult<RegisterFile> {
         if auth.principal(&self.state).await?.is_none() {
             // The whole register is a large answer: anonymous downloads are limited per address.
-            let address = ratelimit::client_of(&self.state, request);
+            let address = crate::clients::client_of(&self.state.config.trusted_proxies, request);
             if let Some(retry_after) = ratelimit::hit(
                 &self.state.db,
                 &format!("export:{address}"),

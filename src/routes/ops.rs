@@ -55,7 +55,7 @@ pub async fn metrics(
     }
     let mut text = state.metrics.render();
     match jobs::queue::depth(&state.db).await {
-        Ok(depth) => text.push_str(&super::metrics::render_job_depth(&depth)),
+        Ok(depth) => text.push_str(&crate::http::metrics::render_job_depth(&depth)),
         Err(error) => tracing::warn!(%error, "job queue depth unavailable"),
     }
     Ok(Response::builder()

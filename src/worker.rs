@@ -1,4 +1,5 @@
-//! The worker: claims due jobs, runs them, and records the outcome.
+//! The worker: claims due jobs, runs each with the handler its domain lists for its kind, and
+//! records the outcome. It sits at the top of the house: it alone gathers every domain's jobs.
 
 use std::{future::Future, time::Duration as StdDuration};
 
@@ -7,17 +8,22 @@ use entities::job;
 use sea_orm::DbErr;
 use tracing::{info, instrument, warn};
 
-use super::queue::{self, Job};
 use crate::{
-    accounts::{self, AccountEmailJob},
-    documents::{self, DeleteObjectJob},
-    registry::{
-        self,
-        annual::sweep::{AbnormalListingEmailJob, RegistryDailyJob},
-        email::RegistrationDecisionJob,
-    },
+    jobs::{JobHandler, queue},
     state::AppState,
 };
+
+/// Every domain's jobs.
+fn handlers() -> impl Iterator<Item = &'static JobHandler> {
+    [
+        crate::accounts::jobs::JOBS,
+        crate::documents::jobs::JOBS,
+        crate::registry::jobs::JOBS,
+        crate::evaluations::jobs::JOBS,
+    ]
+    .into_iter()
+    .flatten()
+}
 
 /// Jobs claimed per round.
 const BATCH: u64 = 10;
@@ -106,40 +112,9 @@ impl Worker {
 }
 
 async fn execute(state: &AppState, job: &job::Model) -> anyhow::Result<()> {
-    use crate::evaluations::{
-        self, email::EvaluationEmailJob, grades::GradeExpiryJob, publicity::FinaliseJob,
-    };
-    match job.kind.as_str() {
-        AccountEmailJob::KIND => {
-            let payload: AccountEmailJob = serde_json::from_str(&job.payload)?;
-            accounts::send_account_email(state, job.id, payload).await
-        }
-        RegistrationDecisionJob::KIND => {
-            let payload: RegistrationDecisionJob = serde_json::from_str(&job.payload)?;
-            registry::email::send_registration_decision(state, job.id, payload).await
-        }
-        RegistryDailyJob::KIND => registry::annual::sweep::run_daily(state).await,
-        AbnormalListingEmailJob::KIND => {
-            let payload: AbnormalListingEmailJob = serde_json::from_str(&job.payload)?;
-            registry::annual::sweep::send_abnormal_listing(state, job.id, payload).await
-        }
-        DeleteObjectJob::KIND => {
-            let payload: DeleteObjectJob = serde_json::from_str(&job.payload)?;
-            documents::delete_object_job(state, payload).await
-        }
-        EvaluationEmailJob::KIND => {
-            let payload: EvaluationEmailJob = serde_json::from_str(&job.payload)?;
-            evaluations::email::send(state, job.id, payload).await
-        }
-        FinaliseJob::KIND => {
-            let payload: FinaliseJob = serde_json::from_str(&job.payload)?;
-            evaluations::publicity::finalise(state, payload).await
-        }
-        GradeExpiryJob::KIND => {
-            let payload: GradeExpiryJob = serde_json::from_str(&job.payload)?;
-            evaluations::grades::run_expiry(state, payload).await
-        }
-        other => anyhow::bail!("no handler for jobs of kind `{other}`"),
+    match handlers().find(|handler| handler.kind == job.kind) {
+        Some(handler) => (handler.run)(state, job).await,
+        None => anyhow::bail!("no handler for jobs of kind `{}`", job.kind),
     }
 }
 
