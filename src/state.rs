@@ -29,5 +29,5 @@ pub struct AppState {
     /// Keyed hashes of personal data for logs and counters (derived from the master key).
     pub pseudonyms: Pseudonyms,
     /// Where slowed login attempts wait their turn, on this node.
-    pub slow_lane: Arc<crate::auth::throttle::SlowLane>,
+    pub slow_lane: Arc<crate::ratelimit::SlowLane>,
 }

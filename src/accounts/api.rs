@@ -9,11 +9,12 @@ use super::{
     },
     service,
 };
+use crate::auth::bearer::BearerAuth;
 use crate::http::contract::Rule;
 use crate::{
     auth::password::NewPassword,
     error::{ApiError, ApiResult, FieldError},
-    http::{json::JsonBody, security::BearerAuth},
+    http::json::JsonBody,
     state::AppState,
     types::{Email, required_text},
 };

@@ -7,13 +7,9 @@ use uuid::Uuid;
 use super::{
     dto::{AuditEventList, AuditEventResponse},
     repo::AuditFilter,
-    service,
 };
-use crate::{
-    error::ApiResult,
-    http::{paging::PageRequest, security::BearerAuth},
-    state::AppState,
-};
+use crate::auth::bearer::BearerAuth;
+use crate::{error::ApiResult, http::paging::PageRequest, state::AppState};
 
 #[derive(Tags)]
 enum AuditTags {
@@ -71,7 +67,7 @@ impl AuditApi {
             to: to.0,
             before_id,
         };
-        let events = service::list_events(
+        let events = super::listing::list_events(
             &self.state,
             &principal,
             tenant.0.as_deref(),

@@ -19,6 +19,7 @@ pub mod api;
 mod chain;
 pub mod checkpoint;
 mod dto;
+pub mod listing;
 pub(crate) mod repo;
 pub mod service;
 

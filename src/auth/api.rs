@@ -6,12 +6,8 @@ use super::{
     dto::{LoginRequest, LoginResponse, MeResponse, MeUser},
     service,
 };
-use crate::{
-    error::ApiResult,
-    http::{json::JsonBody, security::BearerAuth},
-    state::AppState,
-    users,
-};
+use crate::auth::bearer::BearerAuth;
+use crate::{error::ApiResult, http::json::JsonBody, state::AppState, users};
 
 #[derive(Tags)]
 enum AuthTags {

@@ -2,6 +2,7 @@
 //! logout, and turning a token into the [`Principal`](crate::authz::Principal) of a request.
 
 pub mod api;
+pub mod bearer;
 mod dto;
 pub mod password;
 mod repo;

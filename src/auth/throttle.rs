@@ -31,61 +31,7 @@ pub const BLOCK: Duration = Duration::minutes(15);
 /// The slowest an attempt on an account under attack is answered.
 const MAX_DELAY_MILLIS: i64 = 3_000;
 
-/// The most slowed attempts one node holds at a time.
-pub const MAX_WAITING: usize = 64;
-
-/// Where slowed attempts wait their turn (see the module's documentation). Counted by this node.
-pub struct SlowLane {
-    waiting: std::sync::Arc<tokio::sync::Semaphore>,
-    accounts: std::sync::Mutex<
-        std::collections::HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>,
-    >,
-}
-
-/// A place in the slow lane: held while the attempt waits and is checked.
-pub struct SlowTurn {
-    _waiting: tokio::sync::OwnedSemaphorePermit,
-    _account: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl Default for SlowLane {
-    fn default() -> Self {
-        Self::new(MAX_WAITING)
-    }
-}
-
-impl SlowLane {
-    pub fn new(max_waiting: usize) -> Self {
-        Self {
-            waiting: std::sync::Arc::new(tokio::sync::Semaphore::new(max_waiting)),
-            accounts: std::sync::Mutex::default(),
-        }
-    }
-
-    /// Waits for this account's turn; `None` at once when the lane is full.
-    pub async fn enter(&self, account: &str) -> Option<SlowTurn> {
-        let waiting = self.waiting.clone().try_acquire_owned().ok()?;
-        let lock = {
-            let mut accounts = self
-                .accounts
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(lock) = accounts.get(account).and_then(std::sync::Weak::upgrade) {
-                lock
-            } else {
-                // Forget accounts nobody waits for any more before adding one.
-                accounts.retain(|_, lock| lock.strong_count() > 0);
-                let lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
-                accounts.insert(account.to_owned(), std::sync::Arc::downgrade(&lock));
-                lock
-            }
-        };
-        Some(SlowTurn {
-            _account: lock.lock_owned().await,
-            _waiting: waiting,
-        })
-    }
-}
+pub use crate::ratelimit::{MAX_WAITING, SlowLane, SlowTurn};
 
 /// The throttle keys of one login attempt.
 pub struct ThrottleKeys {
@@ -200,28 +146,7 @@ pub async fn clear_account(db: &impl ConnectionTrait, keys: &ThrottleKeys) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::{SlowLane, delay_after};
-
-    #[tokio::test]
-    async fn slowed_attempts_take_turns_per_account_and_a_full_lane_refuses() {
-        let lane = std::sync::Arc::new(SlowLane::new(3));
-        let first = lane.enter("account:a").await.expect("room in the lane");
-        // A second attempt on the same account waits for the first to finish.
-        let second = tokio::spawn({
-            let lane = lane.clone();
-            async move { lane.enter("account:a").await.is_some() }
-        });
-        tokio::task::yield_now().await;
-        assert!(!second.is_finished(), "the same account waits its turn");
-        // Another account does not wait behind it.
-        let other = lane.enter("account:b").await.expect("room in the lane");
-        // The lane holds three: the fourth attempt is refused at once, whatever its account.
-        assert!(lane.enter("account:c").await.is_none());
-        drop(first);
-        assert!(second.await.unwrap());
-        drop(other);
-        assert!(lane.enter("account:c").await.is_some());
-    }
+    use super::delay_after;
 
     #[test]
     fn an_account_under_attack_is_slowed_not_locked() {

@@ -13,14 +13,11 @@ use super::{
     repo::DisclosureFilter,
     service::{self, Category, NewDisclosure},
 };
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
     error::{ApiError, ApiResult, FieldError},
-    http::{
-        json::JsonBody,
-        paging::PageRequest,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
+    http::{json::JsonBody, paging::PageRequest},
     state::AppState,
 };
 

@@ -13,12 +13,9 @@ use super::{
     service::{self, DIRECT_LINK_SECONDS, NewDocument},
     upload::UploadBody,
 };
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
-use crate::{
-    error::ApiResult,
-    http::security::{BearerAuth, OptionalBearerAuth},
-    state::AppState,
-};
+use crate::{error::ApiResult, state::AppState};
 
 #[derive(Tags)]
 enum DocumentTags {

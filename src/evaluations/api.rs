@@ -1,6 +1,7 @@
 //! `/api/v1/…` for evaluations: rubrics, campaigns, applications, the panel, publicity and
 //! grades.
 
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::types::{Int, Text};
 use std::collections::BTreeMap;
 
@@ -33,10 +34,7 @@ use crate::http::contract::Rule;
 use crate::{
     documents::dto::DownloadResponse,
     error::{ApiError, ApiResult},
-    http::{
-        json::JsonBody,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
+    http::json::JsonBody,
     state::AppState,
 };
 

@@ -10,5 +10,5 @@ pub mod edge;
 pub mod json;
 pub mod metrics;
 pub mod paging;
-pub mod security;
+
 pub mod wire;

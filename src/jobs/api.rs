@@ -11,9 +11,10 @@ use super::{
     dto::{JobList, JobResponse, JobState},
     queue,
 };
+use crate::auth::bearer::BearerAuth;
 use crate::{
     error::{ApiError, ApiResult},
-    http::{paging::PageRequest, security::BearerAuth},
+    http::paging::PageRequest,
     state::AppState,
 };
 

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, OpenApi, Tags, param::Query, payload::Json};
 use search_index::{Kind, SearchQuery, SearchResults, Sort};
 
+use crate::auth::bearer::OptionalBearerAuth;
 use crate::{
     error::{ApiError, ApiResult},
-    http::{paging::PageRequest, security::OptionalBearerAuth},
+    http::paging::PageRequest,
     state::AppState,
 };
 

@@ -10,14 +10,11 @@ use super::{
     dto::{CreateTenantRequest, TenantList, TenantResponse},
     service::{self, NewTenant},
 };
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
     error::ApiResult,
-    http::{
-        json::JsonBody,
-        paging::PageRequest,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
+    http::{json::JsonBody, paging::PageRequest},
     state::AppState,
 };
 

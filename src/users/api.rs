@@ -15,11 +15,12 @@ use super::{
     invitations,
     service::{self, NewTenantUser},
 };
+use crate::auth::bearer::BearerAuth;
 use crate::http::contract::Rule;
 use crate::{
     auth::password::NewPassword,
     error::{ApiError, ApiResult, FieldError},
-    http::{json::JsonBody, paging::PageRequest, security::BearerAuth},
+    http::{json::JsonBody, paging::PageRequest},
     state::AppState,
     types::{Email, required_text},
 };

@@ -1,6 +1,7 @@
 //! `/api/v1/organisations/{id}/annual-reports`, `/api/v1/tenants/{slug}/registry-settings`
 //! and the serious-violation flags.
 
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::types::{Fen, Int, MAX_FEN, Prose};
 use chrono::{DateTime, Utc};
 use entities::{annual_report, serious_violation_flag};
@@ -11,14 +12,7 @@ use uuid::Uuid;
 use super::NewAnnualReport;
 use crate::http::contract::Rule;
 use crate::{
-    error::ApiResult,
-    http::{
-        json::JsonBody,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
-    registry::organisations,
-    state::AppState,
-    tenants,
+    error::ApiResult, http::json::JsonBody, registry::organisations, state::AppState, tenants,
 };
 
 #[derive(Tags)]

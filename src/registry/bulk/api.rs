@@ -8,11 +8,11 @@ use poem_openapi::{
 use tokio::io::AsyncReadExt;
 
 use super::{ExportFilter, Format, ImportOptions, ImportReport, RowError, export, import};
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
     documents::upload::UploadBody,
     error::{ApiError, ApiResult, FieldError},
-    http::security::{BearerAuth, OptionalBearerAuth},
     ratelimit,
     registry::model::{OrgStatus, OrgType},
     state::AppState,

@@ -16,15 +16,12 @@ use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use super::service;
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
     documents::service as documents,
     error::{ApiError, ApiResult},
-    http::{
-        json::JsonBody,
-        paging::PageRequest,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
+    http::{json::JsonBody, paging::PageRequest},
     state::AppState,
     types::{Prose, optional_text_schema, required_text},
 };

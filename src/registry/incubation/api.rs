@@ -1,5 +1,6 @@
 //! `/api/v1/tenants/{slug}/incubation` and `/api/v1/incubation/{id}/…`.
 
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::types::Text;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{incubation_group, incubation_report};
@@ -13,14 +14,7 @@ use uuid::Uuid;
 
 use super::{NewGroup, Step};
 use crate::http::contract::Rule;
-use crate::{
-    error::ApiResult,
-    http::{
-        json::JsonBody,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
-    state::AppState,
-};
+use crate::{error::ApiResult, http::json::JsonBody, state::AppState};
 
 #[derive(Tags)]
 enum IncubationTags {

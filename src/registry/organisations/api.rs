@@ -21,6 +21,7 @@ use super::{
     repo::OrganisationFilter,
     service, status,
 };
+use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
     documents::{
@@ -28,11 +29,7 @@ use crate::{
         upload::UploadBody,
     },
     error::{ApiError, ApiResult},
-    http::{
-        json::JsonBody,
-        paging::PageRequest,
-        security::{BearerAuth, OptionalBearerAuth},
-    },
+    http::{json::JsonBody, paging::PageRequest},
     registry::model::{OrgStatus, OrgType},
     state::AppState,
     tenants,

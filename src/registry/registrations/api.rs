@@ -13,11 +13,12 @@ use super::{
     },
     service::{self, RegistrationFields},
 };
+use crate::auth::bearer::BearerAuth;
 use crate::http::contract::Rule;
 use crate::{
     documents::upload::UploadBody,
     error::{ApiError, ApiResult},
-    http::{json::JsonBody, paging::PageRequest, security::BearerAuth},
+    http::{json::JsonBody, paging::PageRequest},
     registry::model::RegistrationStatus,
     state::AppState,
 };
