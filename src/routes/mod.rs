@@ -69,7 +69,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             AnnualApi::new(state.clone()),
             IncubationApi::new(state.clone()),
             ComplaintApi::new(state.clone()),
-            EvaluationApi::new(state.clone()),
+            crate::evaluations::api::apis(state),
             SearchApi::new(state.clone()),
             AuditApi::new(state.clone()),
             JobApi::new(state.clone()),
@@ -99,7 +99,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint<Output = Response> {
         AnnualApi::RULES,
         IncubationApi::RULES,
         ComplaintApi::RULES,
-        EvaluationApi::RULES,
+        crate::evaluations::api::RULES,
     ]
     .concat();
     let document = Arc::new(contract::amend(&api.spec(), &rules));
