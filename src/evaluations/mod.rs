@@ -8,10 +8,12 @@
 
 pub mod api;
 pub mod applications;
+pub mod assessing;
 pub mod campaigns;
 pub mod email;
 pub mod grades;
 pub mod jobs;
+pub mod objections;
 pub mod panel;
 pub mod publicity;
 pub mod rubric;

@@ -23,7 +23,7 @@ impl AssessorApi {
     async fn my_assignments(&self, auth: BearerAuth) -> ApiResult<Json<AssignmentList>> {
         let principal = auth.principal(&self.state).await?;
         let mut items = Vec::new();
-        for assignment in panel::my_assignments(&self.state, &principal).await? {
+        for assignment in assessing::my_assignments(&self.state, &principal).await? {
             let loaded = evaluations::load(&self.state, assignment.application_id).await?;
             items.push(assignment_response(assignment, &loaded));
         }
@@ -42,7 +42,7 @@ impl AssessorApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<AssignmentResponse>> {
         let principal = auth.principal(&self.state).await?;
-        let (assignment, loaded) = panel::own_assignment(&self.state, &principal, id.0).await?;
+        let (assignment, loaded) = assessing::own_assignment(&self.state, &principal, id.0).await?;
         Ok(Json(assignment_response(assignment, &loaded)))
     }
 
@@ -60,7 +60,7 @@ impl AssessorApi {
     ) -> ApiResult<Json<AssignmentResponse>> {
         let principal = auth.principal(&self.state).await?;
         let request = body.0;
-        let assignment = panel::declare(
+        let assignment = assessing::declare(
             &self.state,
             &principal,
             id.0,
@@ -102,7 +102,7 @@ impl AssessorApi {
                 )
             })
             .collect();
-        let assignment = panel::score(&self.state, &principal, id.0, leaves).await?;
+        let assignment = assessing::score(&self.state, &principal, id.0, leaves).await?;
         let loaded = evaluations::load(&self.state, assignment.application_id).await?;
         Ok(Json(assignment_response(assignment, &loaded)))
     }
@@ -119,7 +119,7 @@ impl AssessorApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<AssignmentResponse>> {
         let principal = auth.principal(&self.state).await?;
-        let assignment = panel::submit_scores(&self.state, &principal, id.0).await?;
+        let assignment = assessing::submit_scores(&self.state, &principal, id.0).await?;
         let loaded = evaluations::load(&self.state, assignment.application_id).await?;
         Ok(Json(assignment_response(assignment, &loaded)))
     }

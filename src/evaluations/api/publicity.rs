@@ -44,11 +44,11 @@ impl PublicityApi {
     ) -> ApiResult<EvaluationCreated<ObjectionReceipt>> {
         let client = crate::clients::client_of(&self.state.config.trusted_proxies, request);
         let request = body.0;
-        let objection = publicity::object(
+        let objection = objections::object(
             &self.state,
             &client,
             id.0,
-            publicity::NewObjection {
+            objections::NewObjection {
                 name: request.name.into_inner(),
                 contact: request.contact.into_inner(),
                 body: request.text.into_inner(),
@@ -69,7 +69,7 @@ impl PublicityApi {
     )]
     async fn objections(&self, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<Json<ObjectionList>> {
         let principal = auth.principal(&self.state).await?;
-        let items = publicity::objections(&self.state, &principal, id.0).await?;
+        let items = objections::objections(&self.state, &principal, id.0).await?;
         Ok(Json(ObjectionList {
             items: items.into_iter().map(Into::into).collect(),
         }))
@@ -88,7 +88,7 @@ impl PublicityApi {
         body: JsonBody<ReviewRequest>,
     ) -> ApiResult<Json<ApplicationResponse>> {
         let principal = auth.principal(&self.state).await?;
-        publicity::request_review(&self.state, &principal, id.0, &body.0.reason).await?;
+        objections::request_review(&self.state, &principal, id.0, &body.0.reason).await?;
         application(&self.state, &principal, id.0).await
     }
 
@@ -106,7 +106,7 @@ impl PublicityApi {
     ) -> ApiResult<Json<ApplicationResponse>> {
         let principal = auth.principal(&self.state).await?;
         let request = body.0;
-        publicity::record_review(
+        objections::record_review(
             &self.state,
             &principal,
             id.0,

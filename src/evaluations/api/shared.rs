@@ -17,9 +17,11 @@ pub(super) use uuid::Uuid;
 pub(super) use crate::evaluations::{
     Role, applications,
     applications::{SelfAssessment, SelfScore},
+    assessing,
+    assessing::Declaration,
     campaigns::{self, NewCampaign},
-    grades, panel,
-    panel::{Declaration, LeafScore},
+    grades, objections, panel,
+    panel::LeafScore,
     points, publicity,
     rubrics::{self},
     scoring::Outcome,

@@ -239,11 +239,11 @@ pub async fn objection_post(
     }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let client = crate::clients::client_of(&state.config.trusted_proxies, request);
-    match crate::evaluations::publicity::object(
+    match crate::evaluations::objections::object(
         state,
         &client,
         application,
-        crate::evaluations::publicity::NewObjection {
+        crate::evaluations::objections::NewObjection {
             name: field("name"),
             contact: field("contact"),
             body: field("text"),
