@@ -13,6 +13,7 @@ mod page;
 mod pinyin;
 mod query;
 pub mod schema;
+mod snippet;
 mod traditional;
 mod values;
 

@@ -1,18 +1,22 @@
 //! `/api/v1/organisations…`.
 
 use poem_openapi::{
-    ApiResponse, OpenApi, Tags,
+    OpenApi,
     param::{Path, Query},
     payload::Json,
 };
 use uuid::Uuid;
 
 use super::{
+    answers::{
+        DocumentUploaded, FiledResponse, MemberAdded, MemberChanged, OrganisationTags, Recorded,
+        optional_text,
+    },
     changes::{self, RequestedChanges},
     documents,
     dto::{
         ChangeMemberRequest, ChangeRequest, DecisionRequest, HistoryResponse, InvitationResponse,
-        InviteMemberRequest, MemberList, MemberResponse, OrganisationApplicationList,
+        InviteMemberRequest, MemberList, OrganisationApplicationList,
         OrganisationApplicationResponse, OrganisationList, OrganisationResponse, ReasonRequest,
         RecordOrganisationRequest, RevokeRequest,
     },
@@ -24,10 +28,7 @@ use super::{
 use crate::auth::bearer::{BearerAuth, OptionalBearerAuth};
 use crate::http::contract::Rule;
 use crate::{
-    documents::{
-        dto::{DocumentList, DocumentResponse},
-        upload::UploadBody,
-    },
+    documents::{dto::DocumentList, upload::UploadBody},
     error::{ApiError, ApiResult},
     http::{json::JsonBody, paging::PageRequest},
     registry::model::{OrgStatus, OrgType},
@@ -35,59 +36,6 @@ use crate::{
     tenants,
     types::{Email, required_text},
 };
-
-impl From<members::Member> for MemberResponse {
-    fn from(member: members::Member) -> Self {
-        Self {
-            user_id: member.user.id,
-            email: member.user.email,
-            name: member.user.name,
-            role: member.role.as_str().to_owned(),
-            active: member.user.password_hash.is_some(),
-        }
-    }
-}
-
-#[derive(ApiResponse)]
-enum DocumentUploaded {
-    /// Stored.
-    #[oai(status = 201)]
-    Created(Json<DocumentResponse>),
-}
-
-#[derive(ApiResponse)]
-enum Recorded {
-    /// Recorded.
-    #[oai(status = 201)]
-    Created(Json<OrganisationResponse>),
-}
-
-#[derive(ApiResponse)]
-enum MemberAdded {
-    /// Added; the person is told by e-mail.
-    #[oai(status = 202)]
-    Added(Json<InvitationResponse>),
-}
-
-#[derive(ApiResponse)]
-enum MemberChanged {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
-}
-
-#[derive(Tags)]
-enum OrganisationTags {
-    /// The register of social organisations.
-    Organisations,
-}
-
-#[derive(ApiResponse)]
-enum FiledResponse {
-    /// Filed; the registry decides.
-    #[oai(status = 201)]
-    Filed(Json<OrganisationApplicationResponse>),
-}
 
 impl OrganisationApi {
     /// Statuses this API's operations answer for rules the schema cannot express.
@@ -136,19 +84,6 @@ impl OrganisationApi {
             tenant.model.name_zh,
         )))
     }
-}
-
-fn optional_text(
-    value: Option<String>,
-    field: &str,
-    max: usize,
-) -> Result<Option<String>, ApiError> {
-    value
-        .map(|text| {
-            required_text(&text, max)
-                .map_err(|code| ApiError::field(field, code, format!("1-{max} characters")))
-        })
-        .transpose()
 }
 
 #[OpenApi(tag = "OrganisationTags::Organisations")]

@@ -1,6 +1,7 @@
 //! The organisation record: its public profile and private parts, its status, its full history,
 //! and the applications through which it changes.
 
+mod answers;
 pub mod api;
 mod changes;
 mod documents;
