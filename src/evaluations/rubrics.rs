@@ -41,6 +41,18 @@ fn content_of(model: &rubric::Model) -> Result<RubricContent, ApiError> {
 }
 
 /// Installs the default rubric (version 1) for each organisation type the tenant has none for.
+/// What evaluations does when a tenant is created: it starts with the default rubric for each
+/// organisation type.
+pub const ON_TENANT_CREATED: &[tenants::service::OnTenantCreated] = &[seed_new_tenant];
+
+fn seed_new_tenant<'a>(
+    db: &'a sea_orm::DatabaseTransaction,
+    tenant_id: Uuid,
+    now: DateTime<Utc>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbErr>> + Send + 'a>> {
+    Box::pin(ensure_defaults(db, tenant_id, now))
+}
+
 pub async fn ensure_defaults(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,

@@ -59,7 +59,10 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
         (
             AuthApi::new(state.clone()),
             AccountApi::new(state.clone()),
-            TenantApi::new(state.clone()),
+            TenantApi::new(
+                state.clone(),
+                crate::evaluations::rubrics::ON_TENANT_CREATED,
+            ),
             UserApi::new(state.clone()),
             DocumentApi::new(state.clone()),
             DisclosureApi::new(state.clone()),

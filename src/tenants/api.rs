@@ -42,11 +42,13 @@ impl TenantApi {
 
 pub struct TenantApi {
     state: AppState,
+    on_created: &'static [service::OnTenantCreated],
 }
 
 impl TenantApi {
-    pub fn new(state: AppState) -> Self {
-        Self { state }
+    /// `on_created` runs inside each new tenant's transaction (see [`service::OnTenantCreated`]).
+    pub fn new(state: AppState, on_created: &'static [service::OnTenantCreated]) -> Self {
+        Self { state, on_created }
     }
 }
 
@@ -86,7 +88,7 @@ impl TenantApi {
     ) -> ApiResult<CreateTenantResponse> {
         let principal = auth.principal(&self.state).await?;
         let new = NewTenant::try_from(body.0)?;
-        let tenant = service::create_tenant(&self.state, &principal, new).await?;
+        let tenant = service::create_tenant(&self.state, &principal, new, self.on_created).await?;
         Ok(CreateTenantResponse::Created(Json(tenant.into())))
     }
 

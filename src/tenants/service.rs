@@ -106,11 +106,23 @@ async fn with_parent_slug(
     Ok(TenantRef { model, parent_slug })
 }
 
-#[instrument(skip(state, principal, new), fields(slug = %new.slug))]
+/// What another domain does inside the transaction that creates a tenant. The top, which knows
+/// the domains, hands the list to the tenant API (evaluations gives a new tenant its default
+/// rubrics), so that tenants, low in the house, need not know who listens.
+pub type OnTenantCreated = for<'a> fn(
+    &'a sea_orm::DatabaseTransaction,
+    Uuid,
+    chrono::DateTime<chrono::Utc>,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send + 'a>,
+>;
+
+#[instrument(skip(state, principal, new, on_created), fields(slug = %new.slug))]
 pub async fn create_tenant(
     state: &AppState,
     principal: &Principal,
     new: NewTenant,
+    on_created: &[OnTenantCreated],
 ) -> Result<TenantRef, TenantError> {
     principal.require_platform_admin()?;
     let now = state.clock.now();
@@ -158,8 +170,9 @@ pub async fn create_tenant(
             })),
     )
     .await?;
-    // Every tenant starts with the default evaluation rubric for each organisation type.
-    crate::evaluations::rubrics::ensure_defaults(&transaction, id, now).await?;
+    for listener in on_created {
+        listener(&transaction, id, now).await?;
+    }
     transaction.commit().await?;
     info!(tenant_id = %id, "tenant created");
     Ok(TenantRef {
