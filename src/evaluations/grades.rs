@@ -59,23 +59,6 @@ pub async fn current(
         .await
 }
 
-/// Current grades of many organisations on `today` (for the search index).
-pub async fn current_of_many(
-    db: &impl ConnectionTrait,
-    organisation_ids: &[Uuid],
-    today: NaiveDate,
-) -> Result<Vec<organisation_grade::Model>, DbErr> {
-    if organisation_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    organisation_grade::Entity::find()
-        .filter(organisation_grade::Column::OrganisationId.is_in(organisation_ids.to_vec()))
-        .filter(organisation_grade::Column::Status.eq(CURRENT))
-        .filter(organisation_grade::Column::ValidUntil.gte(today))
-        .all(db)
-        .await
-}
-
 /// Every grade an organisation has held, newest first (public).
 pub async fn history(
     db: &impl ConnectionTrait,

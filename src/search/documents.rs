@@ -83,7 +83,7 @@ impl TenantDirectory {
         let ids: Vec<Uuid> = organisations.iter().map(|model| model.id).collect();
         // A day early in UTC; each grade is then checked against its tenant's day.
         let earliest = self.now.date_naive() - chrono::Duration::days(1);
-        let grades = crate::evaluations::grades::current_of_many(db, &ids, earliest).await?;
+        let grades = current_grades(db, &ids, earliest).await?;
         let tenant_of: HashMap<Uuid, Uuid> = organisations
             .iter()
             .map(|model| (model.id, model.tenant_id))
@@ -330,6 +330,28 @@ pub async fn all(
         .await
         .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
     Ok(())
+}
+
+/// The grades `organisations` hold as current and valid on or after `from` (the index reads the
+/// evaluation domain's table itself, so that search needs nothing above it; the status is the
+/// one `evaluations::grades` writes as `CURRENT`, and the search tests of grades hold both to it).
+async fn current_grades(
+    db: &impl ConnectionTrait,
+    organisations: &[Uuid],
+    from: chrono::NaiveDate,
+) -> Result<Vec<entities::organisation_grade::Model>, DbErr> {
+    use entities::organisation_grade;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    if organisations.is_empty() {
+        return Ok(Vec::new());
+    }
+    organisation_grade::Entity::find()
+        .filter(organisation_grade::Column::OrganisationId.is_in(organisations.to_vec()))
+        .filter(organisation_grade::Column::Status.eq("current"))
+        .filter(organisation_grade::Column::ValidUntil.gte(from))
+        .all(db)
+        .await
 }
 
 #[cfg(test)]
