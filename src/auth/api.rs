@@ -1,9 +1,10 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use poem_openapi::{ApiResponse, OpenApi, Tags, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags, payload::Json};
+use uuid::Uuid;
 
 use super::{
-    dto::{LoginRequest, LoginResponse, MeResponse, MeUser},
+    dto::{LoginRequest, LoginResponse},
     service,
 };
 use crate::auth::bearer::BearerAuth;
@@ -80,4 +81,22 @@ impl AuthApi {
             grants,
         }))
     }
+}
+
+/// The caller.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct MeResponse {
+    pub user: MeUser,
+    /// Every role the caller holds, with its scope.
+    pub grants: Vec<users::GrantView>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct MeUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
 }

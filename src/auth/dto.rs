@@ -3,9 +3,6 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use serde::Deserialize;
-use uuid::Uuid;
-
-use crate::users::GrantView;
 
 /// E-mail and password.
 #[derive(Deserialize, Object)]
@@ -33,22 +30,4 @@ impl std::fmt::Debug for LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// The caller.
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct MeResponse {
-    pub user: MeUser,
-    /// Every role the caller holds, with its scope.
-    pub grants: Vec<GrantView>,
-}
-
-#[derive(Debug, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct MeUser {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub email_verified: bool,
 }
