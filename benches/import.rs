@@ -90,7 +90,11 @@ async fn run(label: &str, database_url: String, file: &str, rows: usize) {
 
     let search = Arc::new(SearchService::open(&folder.path().join("search")).unwrap());
     assert!(search.index.try_acquire_writer().unwrap());
-    let mut tailer = Tailer::new(state.clone(), search.clone());
+    let mut tailer = Tailer::new(
+        state.clone(),
+        search.clone(),
+        socorg::startup::SEARCH_SOURCES,
+    );
     let started = Instant::now();
     let deadline = Instant::now() + Duration::from_secs(900);
     while (search.index.len() as usize) < rows && Instant::now() < deadline {

@@ -185,11 +185,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents {elapsed}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            let outcome = crate::search::reindex(&state, &|done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await?;
+            let outcome =
+                crate::search::reindex(&state, startup::SEARCH_SOURCES, &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
             bar.finish_and_clear();
             match outcome {
                 crate::search::ReindexOutcome::Rebuilt(count) => {

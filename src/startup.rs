@@ -21,6 +21,12 @@ use crate::{
     worker::Worker,
 };
 
+/// What the search index holds, each kind read by the domain that owns it.
+pub const SEARCH_SOURCES: &[crate::search::documents::SearchSource] = &[
+    crate::registry::search_source::ORGANISATIONS,
+    crate::disclosures::search_source::DISCLOSURES,
+];
+
 /// How often committed audit events are chained.
 const AUDIT_SEAL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -81,7 +87,8 @@ impl App {
         let sealer = tokio::spawn(seal_audit_events(self.state.clone()));
         let tailer = self.state.search.clone().map(|search| {
             tokio::spawn(
-                Tailer::new(self.state.clone(), search).run_until(std::future::pending::<()>()),
+                Tailer::new(self.state.clone(), search, SEARCH_SOURCES)
+                    .run_until(std::future::pending::<()>()),
             )
         });
         let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -8,6 +8,7 @@ pub mod api;
 mod dto;
 pub mod feeds;
 pub mod repo;
+pub mod search_source;
 pub mod service;
 
 pub use service::{Category, NewDisclosure, publish};

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod model;
 pub mod organisations;
 pub mod registrations;
+pub mod search_source;
 
 /// Why an organisation cannot take a name: a registered organisation of its tenant has it.
 const NAME_TAKEN: &str = "a registered organisation of this tenant already has this name";

@@ -1,13 +1,45 @@
-//! What the index holds of each public object, read from the database.
+//! What the index holds of each public object, read from the database through the sources
+//! each domain hands in (`SearchSource`: the register's organisations, the disclosures), and
+//! the tenant directory every document names its tenant from.
 
-use std::collections::{BTreeSet, HashMap};
-
-use entities::{disclosure, organisation, tenant};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+use std::{
+    collections::{BTreeSet, HashMap},
+    future::Future,
+    pin::Pin,
 };
+
+use entities::tenant;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use search_index::{Kind, SearchDocument};
 use uuid::Uuid;
+
+/// What a source's reading resolves to.
+pub type Reading<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
+
+/// A page of documents and the last id read (`None` past the end).
+pub type Page = (Vec<SearchDocument>, Option<Uuid>);
+
+/// One kind of public object the index holds, as the domain that owns it reads it.
+#[derive(Clone, Copy)]
+pub struct SearchSource {
+    pub kind: Kind,
+    /// The current documents of those of `ids` that exist and are public.
+    pub documents: for<'a> fn(
+        &'a DatabaseConnection,
+        &'a [Uuid],
+        &'a mut TenantDirectory,
+    ) -> Reading<'a, Vec<SearchDocument>>,
+    /// At most `limit` documents after the object `after` (in id order), with the last id read
+    /// (`None` past the end), for a rebuild.
+    pub page: for<'a> fn(
+        &'a DatabaseConnection,
+        Option<Uuid>,
+        u64,
+        &'a mut TenantDirectory,
+    ) -> Reading<'a, Page>,
+    /// How many objects it has, for a rebuild's progress.
+    pub count: for<'a> fn(&'a DatabaseConnection) -> Reading<'a, u64>,
+}
 
 /// Tenants by id with the slugs of themselves and their ancestors.
 pub struct TenantDirectory {
@@ -31,9 +63,14 @@ impl TenantDirectory {
         })
     }
 
+    /// When it was read: what is current (a grade) is current as of then.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now
+    }
+
     /// Reads the tenants of objects read after the directory was, with their ancestors: a
     /// tenant created since (in the transaction that created the objects, say) is not in it.
-    async fn cover(
+    pub async fn cover(
         &mut self,
         db: &impl ConnectionTrait,
         ids: impl IntoIterator<Item = Uuid>,
@@ -64,7 +101,7 @@ impl TenantDirectory {
     }
 
     /// Today in the tenant's time zone.
-    fn today(&self, id: Uuid) -> chrono::NaiveDate {
+    pub fn today(&self, id: Uuid) -> chrono::NaiveDate {
         self.tenants
             .get(&id)
             .and_then(|tenant| tenant.time_zone.parse::<chrono_tz::Tz>().ok())
@@ -74,32 +111,7 @@ impl TenantDirectory {
             )
     }
 
-    /// The grades the organisations hold today, by organisation.
-    async fn grades(
-        &self,
-        db: &impl ConnectionTrait,
-        organisations: &[organisation::Model],
-    ) -> Result<HashMap<Uuid, String>, DbErr> {
-        let ids: Vec<Uuid> = organisations.iter().map(|model| model.id).collect();
-        // A day early in UTC; each grade is then checked against its tenant's day.
-        let earliest = self.now.date_naive() - chrono::Duration::days(1);
-        let grades = current_grades(db, &ids, earliest).await?;
-        let tenant_of: HashMap<Uuid, Uuid> = organisations
-            .iter()
-            .map(|model| (model.id, model.tenant_id))
-            .collect();
-        Ok(grades
-            .into_iter()
-            .filter(|grade| {
-                tenant_of
-                    .get(&grade.organisation_id)
-                    .is_some_and(|tenant| grade.valid_until >= self.today(*tenant))
-            })
-            .map(|grade| (grade.organisation_id, grade.grade))
-            .collect())
-    }
-
-    fn slug(&self, id: Uuid) -> String {
+    pub fn slug(&self, id: Uuid) -> String {
         self.tenants
             .get(&id)
             .map(|tenant| tenant.slug.clone())
@@ -107,7 +119,7 @@ impl TenantDirectory {
     }
 
     /// The year of an instant in the tenant's time zone.
-    fn local_year(&self, id: Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
+    pub fn local_year(&self, id: Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
         self.tenants
             .get(&id)
             .and_then(|tenant| tenant.time_zone.parse::<chrono_tz::Tz>().ok())
@@ -117,7 +129,7 @@ impl TenantDirectory {
             )
     }
 
-    fn path(&self, id: Uuid) -> Vec<String> {
+    pub fn path(&self, id: Uuid) -> Vec<String> {
         self.tenants
             .get(&id)
             .map(|tenant| {
@@ -132,63 +144,14 @@ impl TenantDirectory {
     }
 }
 
-pub fn organisation_document(
-    model: &organisation::Model,
-    tenants: &TenantDirectory,
-    grade: Option<String>,
-) -> SearchDocument {
-    let areas: Vec<String> = serde_json::from_str(&model.service_areas).unwrap_or_default();
-    let body = [
-        model.purpose.clone().unwrap_or_default(),
-        areas.join("、"),
-        model.address.clone(),
-        model.legal_representative.clone(),
-    ]
-    .join(" ");
-    SearchDocument {
-        kind: Some(Kind::Organisation),
-        id: model.id.to_string(),
-        tenant: tenants.slug(model.tenant_id),
-        tenant_path: tenants.path(model.tenant_id),
-        title: model.name.clone(),
-        body,
-        uscc: Some(model.uscc.clone()),
-        org_type: Some(model.org_type.clone()),
-        status: Some(model.status.clone()),
-        grade,
-        service_areas: areas,
-        category: None,
-        published: model.registered_at.or(Some(model.created_at)),
-        url: format!("/orgs/{}", model.uscc),
-        year: model
-            .registered_at
-            .map(|at| tenants.local_year(model.tenant_id, at)),
-    }
-}
-
-pub fn disclosure_document(model: &disclosure::Model, tenants: &TenantDirectory) -> SearchDocument {
-    SearchDocument {
-        kind: Some(Kind::Disclosure),
-        id: model.id.to_string(),
-        tenant: tenants.slug(model.tenant_id),
-        tenant_path: tenants.path(model.tenant_id),
-        title: model.title.clone(),
-        body: model.body.clone(),
-        category: Some(model.category.clone()),
-        published: Some(model.published_at),
-        year: Some(tenants.local_year(model.tenant_id, model.published_at)),
-        url: format!("/disclosures/{}", model.id),
-        ..SearchDocument::default()
-    }
-}
-
 /// Objects read in one query when many changed at once (a bulk import).
 const BATCH: usize = 500;
 
 /// The current documents of many objects of one kind: for each id, its document or `None` when
-/// it no longer exists (or is not public).
+/// it no longer exists (or is not public, or no source reads its kind).
 pub async fn current_many(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    sources: &[SearchSource],
     kind: Kind,
     ids: &[&str],
     tenants: &mut TenantDirectory,
@@ -198,42 +161,15 @@ pub async fn current_many(
         .iter()
         .filter_map(|id| Uuid::parse_str(id).ok())
         .collect();
-    for chunk in parsed.chunks(BATCH) {
-        let documents: Vec<SearchDocument> = match kind {
-            Kind::Organisation => {
-                let models = organisation::Entity::find()
-                    .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
-                    .all(db)
-                    .await?;
-                tenants
-                    .cover(db, models.iter().map(|model| model.tenant_id))
-                    .await?;
-                let mut grades = tenants.grades(db, &models).await?;
-                models
-                    .iter()
-                    .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
-                    .collect()
-            }
-            Kind::Disclosure => {
-                let models = disclosure::Entity::find()
-                    .filter(disclosure::Column::Id.is_in(chunk.iter().copied()))
-                    .all(db)
-                    .await?;
-                tenants
-                    .cover(db, models.iter().map(|model| model.tenant_id))
-                    .await?;
-                models
-                    .iter()
-                    .map(|model| disclosure_document(model, tenants))
-                    .collect()
-            }
-            Kind::Tender => Vec::new(),
-        };
-        found.extend(
-            documents
-                .into_iter()
-                .map(|document| (document.id.clone(), document)),
-        );
+    if let Some(source) = sources.iter().find(|source| source.kind == kind) {
+        for chunk in parsed.chunks(BATCH) {
+            let documents = (source.documents)(db, chunk, tenants).await?;
+            found.extend(
+                documents
+                    .into_iter()
+                    .map(|document| (document.id.clone(), document)),
+            );
+        }
     }
     Ok(ids
         .iter()
@@ -248,12 +184,12 @@ pub async fn current_many(
 const PAGE: u64 = 1000;
 
 /// How many documents a rebuild writes.
-pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
-    Ok(
-        organisation::Entity::find().count(db).await?
-            + disclosure::Entity::find().count(db).await?,
-    )
+pub async fn count(db: &DatabaseConnection, sources: &[SearchSource]) -> Result<u64, DbErr> {
+    let mut total = 0;
+    for source in sources {
+        total += (source.count)(db).await?;
+    }
+    Ok(total)
 }
 
 /// What a rebuild's reading hands its indexer.
@@ -267,91 +203,32 @@ pub enum Rebuilt {
 /// indexer on a thread of its own), then `Complete`; `sent` is told how many documents were
 /// sent so far. Ends early when the indexer has stopped.
 pub async fn all(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    sources: &[SearchSource],
     tenants: &mut TenantDirectory,
     pages: &tokio::sync::mpsc::Sender<Rebuilt>,
     mut sent: impl FnMut(u64),
 ) -> anyhow::Result<()> {
     let mut count = 0_u64;
-    let mut send = async |page: Vec<SearchDocument>| -> anyhow::Result<()> {
-        count += page.len() as u64;
-        pages
-            .send(Rebuilt::Page(page))
-            .await
-            .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
-        sent(count);
-        Ok(())
-    };
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = organisation::Entity::find()
-            .order_by_asc(organisation::Column::Id)
-            .limit(PAGE);
-        if let Some(after) = after {
-            query = query.filter(organisation::Column::Id.gt(after));
+    for source in sources {
+        let mut after: Option<Uuid> = None;
+        loop {
+            let (page, last) = (source.page)(db, after, PAGE, tenants).await?;
+            let Some(last) = last else { break };
+            after = Some(last);
+            count += page.len() as u64;
+            pages
+                .send(Rebuilt::Page(page))
+                .await
+                .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
+            sent(count);
         }
-        let page = query.all(db).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        tenants
-            .cover(db, page.iter().map(|model| model.tenant_id))
-            .await?;
-        let mut grades = tenants.grades(db, &page).await?;
-        send(
-            page.iter()
-                .map(|model| organisation_document(model, tenants, grades.remove(&model.id)))
-                .collect(),
-        )
-        .await?;
-    }
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = disclosure::Entity::find()
-            .order_by_asc(disclosure::Column::Id)
-            .limit(PAGE);
-        if let Some(after) = after {
-            query = query.filter(disclosure::Column::Id.gt(after));
-        }
-        let page = query.all(db).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        tenants
-            .cover(db, page.iter().map(|model| model.tenant_id))
-            .await?;
-        send(
-            page.iter()
-                .map(|model| disclosure_document(model, tenants))
-                .collect(),
-        )
-        .await?;
     }
     pages
         .send(Rebuilt::Complete)
         .await
         .map_err(|_| anyhow::anyhow!("the indexer stopped"))?;
     Ok(())
-}
-
-/// The grades `organisations` hold as current and valid on or after `from` (the index reads the
-/// evaluation domain's table itself, so that search needs nothing above it; the status is the
-/// one `evaluations::grades` writes as `CURRENT`, and the search tests of grades hold both to it).
-async fn current_grades(
-    db: &impl ConnectionTrait,
-    organisations: &[Uuid],
-    from: chrono::NaiveDate,
-) -> Result<Vec<entities::organisation_grade::Model>, DbErr> {
-    use entities::organisation_grade;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-    if organisations.is_empty() {
-        return Ok(Vec::new());
-    }
-    organisation_grade::Entity::find()
-        .filter(organisation_grade::Column::OrganisationId.is_in(organisations.to_vec()))
-        .filter(organisation_grade::Column::Status.eq("current"))
-        .filter(organisation_grade::Column::ValidUntil.gte(from))
-        .all(db)
-        .await
 }
 
 #[cfg(test)]
@@ -362,6 +239,7 @@ mod tests {
     use search_index::Kind;
 
     use super::{TenantDirectory, current_many};
+    use crate::startup::SEARCH_SOURCES;
 
     /// A rebuild reads the tenants, then the objects: an object committed in between with a
     /// tenant of its own (as the demo commits both at once) still names its tenant and the
@@ -394,9 +272,15 @@ mod tests {
             .unwrap();
 
         let id = organisation.id.to_string();
-        let read = current_many(&db, Kind::Organisation, &[id.as_str()], &mut directory)
-            .await
-            .unwrap();
+        let read = current_many(
+            &db,
+            SEARCH_SOURCES,
+            Kind::Organisation,
+            &[id.as_str()],
+            &mut directory,
+        )
+        .await
+        .unwrap();
         let document = read[0].1.as_ref().expect("the organisation is public");
         assert_eq!(document.tenant, "district");
         assert_eq!(document.tenant_path, ["city", "district"]);

@@ -5,7 +5,7 @@
 //! rebuilt from the database at start while the server keeps answering.
 
 pub mod api;
-mod documents;
+pub mod documents;
 pub mod index;
 pub mod tailer;
 
@@ -25,6 +25,7 @@ pub enum ReindexOutcome {
 /// Rebuilds this node's index from the database, or asks the running server to.
 pub async fn reindex(
     state: &crate::state::AppState,
+    sources: &'static [documents::SearchSource],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<ReindexOutcome> {
     let folder = state.config.data_dir.join("search");
@@ -43,10 +44,10 @@ pub async fn reindex(
             return Ok(ReindexOutcome::Requested);
         }
     };
-    let total = documents::count(&state.db).await?;
+    let total = documents::count(&state.db, sources).await?;
     let mut with_search = state.clone();
     with_search.search = Some(service.clone());
-    let mut tailer = tailer::Tailer::new(with_search, service.clone());
+    let mut tailer = tailer::Tailer::new(with_search, service.clone(), sources);
     let done = tailer
         .rebuild_reporting(&|done| progress(done, total))
         .await?;

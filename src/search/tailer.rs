@@ -24,7 +24,7 @@ use tracing::{info, warn};
 
 use super::{
     SearchService,
-    documents::{self, Rebuilt, TenantDirectory},
+    documents::{self, Rebuilt, SearchSource, TenantDirectory},
 };
 use crate::state::AppState;
 
@@ -89,6 +89,8 @@ struct Snapshot {
 pub struct Tailer {
     state: AppState,
     service: Arc<SearchService>,
+    /// What each kind of document is read from (every domain's, handed in by the top).
+    sources: &'static [SearchSource],
     watermark: i64,
     /// The highest id read from the log; ids between the watermark and this are applied or gaps.
     seen_through: i64,
@@ -104,7 +106,11 @@ pub struct Tailer {
 }
 
 impl Tailer {
-    pub fn new(state: AppState, service: Arc<SearchService>) -> Self {
+    pub fn new(
+        state: AppState,
+        service: Arc<SearchService>,
+        sources: &'static [SearchSource],
+    ) -> Self {
         let watermark = service.cursor();
         // A fence still open when the node stopped is kept until it closes.
         let rebuild_fence = service
@@ -114,6 +120,7 @@ impl Tailer {
         Self {
             state,
             service,
+            sources,
             watermark,
             seen_through: watermark,
             gaps: BTreeMap::new(),
@@ -192,7 +199,8 @@ impl Tailer {
             }
             written
         });
-        let read = documents::all(&self.state.db, &mut tenants, &pages, progress).await;
+        let read =
+            documents::all(&self.state.db, self.sources, &mut tenants, &pages, progress).await;
         // Closed: the indexer has stopped, and its error is the one told (it is why the reading
         // stopped, unless both failed at once).
         let indexer_stopped = pages.is_closed();
@@ -387,7 +395,8 @@ impl Tailer {
                 continue;
             };
             for (id, document) in
-                documents::current_many(&self.state.db, kind, &ids, &mut tenants).await?
+                documents::current_many(&self.state.db, self.sources, kind, &ids, &mut tenants)
+                    .await?
             {
                 match document {
                     Some(document) => upserts.push(document),

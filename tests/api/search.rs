@@ -638,7 +638,11 @@ async fn private_tailer(
     let folder = tempfile::tempdir().unwrap();
     let service = std::sync::Arc::new(socorg::search::SearchService::open(folder.path()).unwrap());
     assert!(service.index.try_acquire_writer().unwrap());
-    let mut tailer = socorg::search::tailer::Tailer::new(app.state.clone(), service.clone());
+    let mut tailer = socorg::search::tailer::Tailer::new(
+        app.state.clone(),
+        service.clone(),
+        socorg::startup::SEARCH_SOURCES,
+    );
     let rebuilt = tailer.rebuild().await.unwrap();
     (folder, service, tailer, rebuilt)
 }
