@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     authz::Role,
-    disclosures::{self, service::local_date},
+    disclosures::{self},
     evaluations::{
         FINAL, PUBLICITY, grades,
         panel::{LeafScore, ScoreSheet},
@@ -69,7 +69,7 @@ pub async fn create(
         users::service::grant_role(db, id, Role::Assessor, Some(futian.id()), now).await?;
         panel.push(id);
     }
-    let today = local_date(futian, now);
+    let today = futian.local_date(now);
     let two_years_ago = now - Duration::days(2 * 366);
     let mut candidates = organisations.iter().filter(|model| {
         model.tenant_id == futian.id()
@@ -260,7 +260,7 @@ async fn scored(
     }
     let outcome = scoring::aggregate(content, &scores, &Default::default())
         .map_err(|error| anyhow::anyhow!("demo scores: {error}"))?;
-    let today = local_date(futian, now);
+    let today = futian.local_date(now);
     let last_day = today + Duration::days(i64::from(campaign.publicity_days) - 1);
     let disclosure = disclosures::publish(
         db,
@@ -327,7 +327,7 @@ async fn finalise(
     application: evaluation_application::Model,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let today = local_date(futian, now);
+    let today = futian.local_date(now);
     let total = application.total.unwrap_or(0);
     let disclosure = disclosures::publish(
         db,

@@ -144,11 +144,6 @@ pub fn publisher_code(tenant: &TenantRef) -> String {
         .unwrap_or_else(|| tenant.model.division_code.clone())
 }
 
-/// Today in the tenant's time zone.
-pub fn local_date(tenant: &TenantRef, at: DateTime<Utc>) -> NaiveDate {
-    crate::calendar::local_date(&tenant.model.time_zone, at)
-}
-
 /// Publishes a disclosure inside the caller's transaction, numbering it in the publisher's
 /// sequence for the year.
 pub async fn publish(
@@ -158,7 +153,7 @@ pub async fn publish(
     now: DateTime<Utc>,
     new: NewDisclosure,
 ) -> Result<disclosure::Model, DbErr> {
-    let published_on = local_date(tenant, now);
+    let published_on = tenant.local_date(now);
     let year = published_on.format("%Y").to_string();
     let code = publisher_code(tenant);
     let sequence = counters::next(db, &format!("disclosure:{code}:{year}")).await?;
@@ -215,7 +210,7 @@ pub async fn record_existing(
         publisher: tenant.model.name_zh.clone(),
         written_on: new
             .written_on
-            .unwrap_or_else(|| local_date(tenant, published_at)),
+            .unwrap_or_else(|| tenant.local_date(published_at)),
         published_at,
         document_number: new.document_number,
         subject_terms: serde_json::to_string(&new.subject_terms).unwrap_or_else(|_| "[]".into()),

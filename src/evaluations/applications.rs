@@ -17,7 +17,6 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::service::local_date,
     error::{ApiError, FieldError},
     registry::model::OrgStatus,
     state::AppState,
@@ -105,7 +104,7 @@ pub async fn apply(
     }
     let tenant = tenants::service::get_tenant_by_id(state, campaign.tenant_id).await?;
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     if today < campaign.applications_open_on || today > campaign.applications_close_on {
         return Err(ApiError::conflict(
             "applications_closed",
@@ -126,7 +125,7 @@ pub async fn apply(
     }
     let registered_on = organisation
         .registered_at
-        .map(|at| local_date(&tenant, at))
+        .map(|at| tenant.local_date(at))
         .or(organisation.founded_on);
     let grade_valid = grades::current(&state.db, organisation.id, today)
         .await?
@@ -258,7 +257,7 @@ fn require_draft(state: &AppState, loaded: &Loaded) -> Result<(), ApiError> {
             "the application has been submitted; it can no longer change",
         ));
     }
-    if local_date(&loaded.tenant, state.clock.now()) > loaded.campaign.applications_close_on {
+    if loaded.tenant.local_date(state.clock.now()) > loaded.campaign.applications_close_on {
         return Err(ApiError::conflict(
             "applications_closed",
             None,

@@ -16,7 +16,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::{Principal, TenantAccess},
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::ApiError,
     jobs::{self, Job},
     state::AppState,
@@ -94,7 +94,7 @@ pub async fn run_expiry(state: &AppState, job: GradeExpiryJob) -> anyhow::Result
         .await?
     {
         let tenant = tenants::service::get_tenant_by_id(state, organisation.tenant_id).await?;
-        let today = local_date(&tenant, now);
+        let today = tenant.local_date(now);
         if let Some(grade) = current(&state.db, organisation.id, today).await? {
             let last_day = grade.valid_until;
             let ends = crate::calendar::start_of_day(
@@ -221,7 +221,7 @@ pub async fn change(
     let held = current(
         &state.db,
         organisation_id,
-        local_date(&tenant, state.clock.now()),
+        tenant.local_date(state.clock.now()),
     )
     .await?
     .ok_or_else(|| {
@@ -251,7 +251,7 @@ pub async fn change(
         }
     }
     let now = state.clock.now();
-    let today = local_date(&awarding, now);
+    let today = awarding.local_date(now);
     let transaction = db::begin(&state.db, Scope::Tenant(awarding.id())).await?;
     let (title, body, status) = match &change {
         Change::Downgrade { grade } => (

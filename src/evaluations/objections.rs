@@ -18,7 +18,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::{self, NewDisclosure, service::local_date},
+    disclosures::{self, NewDisclosure},
     error::{ApiError, FieldError},
     jobs::{self},
     ratelimit,
@@ -200,7 +200,7 @@ pub async fn record_review(
     rescored.application.decisions = serde_json::to_string(&merged).map_err(ApiError::internal)?;
     let result = panel::outcome(&rescored)?;
     let now = state.clock.now();
-    let today = local_date(&loaded.tenant, now);
+    let today = loaded.tenant.local_date(now);
     let changed =
         Some(result.total) != loaded.application.total || result.grade != loaded.application.grade;
     let transaction = db::begin(&state.db, Scope::Tenant(loaded.campaign.tenant_id)).await?;

@@ -18,7 +18,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::ApiError,
     jobs::{self, Job},
     state::AppState,
@@ -167,7 +167,7 @@ pub async fn publish(
     }
     let outcome = panel::outcome(&loaded)?;
     let now = state.clock.now();
-    let today = local_date(&loaded.tenant, now);
+    let today = loaded.tenant.local_date(now);
     let days = i64::from(loaded.campaign.publicity_days.max(1));
     // The period runs to the end of its last day.
     let last_day = today + Duration::days(days - 1);
@@ -316,7 +316,7 @@ pub async fn finalise(state: &AppState, job: FinaliseJob) -> anyhow::Result<()> 
         .chain(application.reviewed_at)
         .max()
         .unwrap_or(now);
-    let today = local_date(&loaded.tenant, decided_at);
+    let today = loaded.tenant.local_date(decided_at);
     // An organisation revoked or listed abnormal meanwhile is not awarded its grade.
     let eligible = crate::registry::model::OrgStatus::parse(&loaded.organisation.status)
         == Some(crate::registry::model::OrgStatus::Registered);

@@ -89,6 +89,17 @@ impl TenantRef {
     pub fn id(&self) -> Uuid {
         self.model.id
     }
+
+    /// The date of `at` in the tenant's time zone (its calendar day: deadlines, publicity,
+    /// validity).
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        crate::calendar::local_date(&self.model.time_zone, at)
+    }
+
+    /// The first instant of `day` in the tenant's time zone.
+    pub fn start_of(&self, day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+        crate::calendar::start_of_day(&self.model.time_zone, day)
+    }
 }
 
 async fn with_parent_slug(

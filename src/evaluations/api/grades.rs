@@ -32,7 +32,7 @@ impl GradeApi {
             &id.0,
         )
         .await?;
-        let today = crate::disclosures::service::local_date(&view.tenant, self.state.clock.now());
+        let today = view.tenant.local_date(self.state.clock.now());
         let current = grades::current(&self.state.db, view.model.id, today).await?;
         let items = grades::history(&self.state.db, view.model.id).await?;
         Ok(Json(GradeList {

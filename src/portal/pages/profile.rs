@@ -46,7 +46,7 @@ pub async fn profile_page(
         )
         .await?;
         let tenants = tenant_map(state).await?;
-        let today = disclosures::local_date(&view.tenant, state.clock.now());
+        let today = view.tenant.local_date(state.clock.now());
         let grade = crate::evaluations::grades::current(&state.db, model.id, today).await?;
         let last_modified = [model.updated_at]
             .into_iter()

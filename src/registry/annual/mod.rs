@@ -18,7 +18,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::{ApiError, FieldError},
     registry::{
         model::OrgStatus,
@@ -173,7 +173,7 @@ pub async fn file_report(
     }
     let tenant = tenants::service::get_tenant_by_id(state, model.tenant_id).await?;
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     let activities = new.activities.trim().to_owned();
     let mut errors = Vec::new();
     let first_year = model
@@ -391,7 +391,7 @@ pub async fn decide_flag(
             )
         })?;
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;
     let disclosure = if list {
         Some(

@@ -16,7 +16,7 @@ use super::deadline::{CAUSE_ANNUAL_REPORT, overdue_year, parse_deadline};
 use crate::{
     audit::{self, AuditEvent},
     db::{self, Scope},
-    disclosures::{Category, service::local_date},
+    disclosures::Category,
     jobs::{self, Job},
     mail::{OutgoingEmail, templates},
     registry::{
@@ -123,7 +123,7 @@ fn next_run(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc>
 }
 
 fn local_day(tenant: &TenantRef, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    local_date(tenant, at)
+    tenant.local_date(at)
 }
 
 /// Lists every organisation that missed its tenant's deadline, and flags long-abnormal ones.

@@ -13,7 +13,6 @@ use super::{Format, RegisterRow, RowError, check_row, read_rows};
 use crate::{
     audit::{self, AuditEvent},
     db::{self, Scope},
-    disclosures::service::local_date,
     error::ApiError,
     registry::model::OrgStatus,
     state::AppState,
@@ -60,7 +59,7 @@ pub async fn import(
     let format = options.format.unwrap_or_else(|| Format::sniff(bytes));
     let (raw_rows, mut errors) = read_rows(bytes, format);
     let now = state.clock.now();
-    let today = local_date(tenant, now);
+    let today = tenant.local_date(now);
     let mut rows = Vec::with_capacity(raw_rows.len());
     for raw in &raw_rows {
         match check_row(raw, today) {

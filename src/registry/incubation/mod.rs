@@ -17,7 +17,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::{Principal, TenantAccess},
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::{ApiError, FieldError},
     registry::model::RegistrationStatus,
     state::AppState,
@@ -289,7 +289,7 @@ pub async fn take_step(
         ));
     }
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     let expected = group.version;
     let mut updated = incubation_group::Model {
         updated_at: now,
@@ -393,7 +393,7 @@ pub async fn graduate(
     now: chrono::DateTime<chrono::Utc>,
     actor: Uuid,
 ) -> Result<(), ApiError> {
-    let today = local_date(tenant, now);
+    let today = tenant.local_date(now);
     let draft = prefilled_registration(group, now);
     crate::registry::registrations::insert_draft(db, draft.clone()).await?;
     let areas: Vec<String> = serde_json::from_str(&group.service_areas).unwrap_or_default();

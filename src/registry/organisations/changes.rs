@@ -13,7 +13,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::ApiError,
     registry::model::OrgStatus,
     state::AppState,
@@ -265,7 +265,7 @@ pub async fn decide_application(
         ));
     }
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     decided.status = if approve { "approved" } else { "rejected" }.to_owned();
     decided.decision_reason = reason.clone();
     decided.decided_at = Some(now);

@@ -12,7 +12,6 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::service::local_date,
     error::ApiError,
     registry::model::{OrgStatus, OrgType, SubKind},
     state::AppState,
@@ -70,7 +69,7 @@ pub async fn record_existing(
         Err(error) => return Err(ApiError::field("uscc", "invalid", error.to_string())),
     };
     let now = state.clock.now();
-    let today = local_date(&tenant, now);
+    let today = tenant.local_date(now);
     let model = organisation::Model {
         id: Uuid::now_v7(),
         tenant_id: tenant.id(),

@@ -10,7 +10,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::{MaybePrincipal, Principal, Role, TenantAccess},
     counters,
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::ApiError,
     registry::model::{OrgStatus, OrgType},
     state::AppState,
@@ -109,7 +109,7 @@ pub async fn register_from_application(
         .and_then(OrgType::parse)
         .ok_or_else(|| DbErr::Custom("approved application without a type".into()))?;
     let uscc = issue_code(db, org_type, &tenant.model.division_code).await?;
-    let today = local_date(tenant, now);
+    let today = tenant.local_date(now);
     let model = organisation::Model {
         id: Uuid::now_v7(),
         tenant_id: tenant.id(),

@@ -11,7 +11,7 @@ use crate::{
     audit::{self, AuditEvent},
     authz::Principal,
     db::{self, Scope},
-    disclosures::{self, Category, NewDisclosure, service::local_date},
+    disclosures::{self, Category, NewDisclosure},
     error::ApiError,
     registry::model::OrgStatus,
     state::AppState,
@@ -63,7 +63,7 @@ pub(crate) async fn change_status(
     change: StatusChange<'_>,
 ) -> Result<organisation::Model, ApiError> {
     let now = state.clock.now();
-    let today = local_date(tenant, now);
+    let today = tenant.local_date(now);
     let from = model.status.clone();
     let expected = model.version;
     model.status = change.to.as_str().to_owned();

@@ -413,7 +413,7 @@ pub async fn submit_registration(
     principal.require_verified_email()?;
     let target = check_transition(&model, RegistrationAction::Submit, "submitted")?;
     let mut missing = missing_requirements(&model);
-    let today = crate::disclosures::service::local_date(&tenant, state.clock.now());
+    let today = tenant.local_date(state.clock.now());
     if model.founded_on.is_some_and(|founded| founded > today) {
         missing.push(FieldError::new(
             "founded_on",
