@@ -136,6 +136,15 @@ impl TenantAccess {
         }
     }
 
+    /// Changing what the tenant shows everyone (its disclosures, its filing deadline, its
+    /// rubrics): only managers; anyone else can see the object and gets 403.
+    pub fn require_manage_public(self) -> Result<(), ApiError> {
+        match self {
+            TenantAccess::Manage => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
     /// Changing private data: only managers; readers and members 403, strangers 404.
     pub fn require_manage(self) -> Result<(), ApiError> {
         match self {

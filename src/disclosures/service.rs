@@ -285,7 +285,7 @@ pub async fn publish_by_administrator(
     let tenant = tenants::service::get_tenant(state, slug).await?;
     principal
         .tenant_access(&tenant.position())
-        .require_manage()?;
+        .require_manage_public()?;
     if let Some(earlier) = new.supersedes {
         let earlier = repo::find(&state.db, earlier)
             .await?

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{self, AuditEvent},
-    authz::{Principal, TenantAccess},
+    authz::Principal,
     db::{self, Scope},
     error::{ApiError, FieldError},
     state::AppState,
@@ -37,9 +37,9 @@ pub async fn open(
     new: NewCampaign,
 ) -> Result<evaluation_campaign::Model, ApiError> {
     let tenant = tenants::service::get_tenant(state, slug).await?;
-    if principal.tenant_access(&tenant.position()) != TenantAccess::Manage {
-        return Err(ApiError::forbidden());
-    }
+    principal
+        .tenant_access(&tenant.position())
+        .require_manage_public()?;
     let mut errors = Vec::new();
     let title = required_text(&new.title, 200)
         .map_err(|code| errors.push(FieldError::new("title", code, "1-200 characters")))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::rubric::RubricContent;
 use crate::{
     audit::{self, AuditEvent},
-    authz::{Principal, TenantAccess},
+    authz::Principal,
     db::{self, Scope},
     error::ApiError,
     registry::model::OrgType,
@@ -158,9 +158,9 @@ pub async fn create_version(
     content: RubricContent,
 ) -> Result<RubricView, ApiError> {
     let tenant = tenants::service::get_tenant(state, slug).await?;
-    if principal.tenant_access(&tenant.position()) != TenantAccess::Manage {
-        return Err(ApiError::forbidden());
-    }
+    principal
+        .tenant_access(&tenant.position())
+        .require_manage_public()?;
     let Some(org_type) = OrgType::parse(org_type) else {
         return Err(ApiError::field(
             "org_type",
@@ -226,9 +226,9 @@ pub async fn replace(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let tenant = tenants::service::get_tenant_by_id(state, existing.tenant_id).await?;
-    if principal.tenant_access(&tenant.position()) != TenantAccess::Manage {
-        return Err(ApiError::forbidden());
-    }
+    principal
+        .tenant_access(&tenant.position())
+        .require_manage_public()?;
     let content = checked(content)?;
     let now = state.clock.now();
     let transaction = db::begin(&state.db, Scope::Tenant(tenant.id())).await?;

@@ -1284,13 +1284,14 @@ async fn existing_organisations_and_policy_documents(backend: Backend) {
     )
     .await
     .assert_problem(StatusCode::CONFLICT, "already_superseded");
+    // Futian's disclosures are public: luohu's administrator sees them, and may not publish.
     app.post(
         "/api/v1/tenants/futian/disclosures",
         Some(&world.luohu_admin),
         json!({ "title": "x", "body": "y" }),
     )
     .await
-    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let missing = app
         .post(
             "/api/v1/tenants/futian/disclosures",
